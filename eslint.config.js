@@ -1,0 +1,43 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', '.moto/', 'coverage/', 'nova-cleanup-backups/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly' } },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    // The house rules: only the UI prints; only the CLI exits; the planner does no I/O.
+    files: ['src/**/*.ts'],
+    ignores: ['src/ui/**', 'src/cli.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'exit', message: 'only src/cli.ts exits' },
+        { object: 'process', property: 'stdout', message: 'print through the Ui (src/ui)' },
+        { object: 'process', property: 'stderr', message: 'print through the Ui (src/ui)' },
+      ],
+    },
+  },
+  {
+    files: ['src/plan/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['node:*', '@aws-sdk/*', '../ui/*', '../backup/*', '../aws/clients.js'], message: 'src/plan is pure: no I/O, no AWS, no UI' }] },
+      ],
+    },
+  },
+  {
+    files: ['scripts/**/*.ts', 'test/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+);

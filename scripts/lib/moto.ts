@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A moto server (the AWS emulator) on 127.0.0.1, for the end-to-end tests, the demo and the benchmark. */
+export interface Moto {
+  readonly url: string;
+  readonly port: number;
+  /** Wipes every emulated resource. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The project root: the nearest folder above this file with a package.json (works from src and dist). */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the project root');
+    dir = up;
+  }
+  return dir;
+}
+
+/** NOVA_MOTO_SERVER, else the project's own venv (.moto, made by scripts/setup-moto.sh), else PATH. */
+export function findMotoServer(): string | undefined {
+  const fromEnv = process.env.NOVA_MOTO_SERVER;
+  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
+  const local = join(projectRoot(), '.moto', 'bin', 'moto_server');
+  if (existsSync(local)) return local;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, 'moto_server');
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}: ${log()}`);
+    try {
+      const res = await fetch(`${url}/moto-api/reset`, { method: 'POST' });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`moto_server did not answer within 30 s: ${log()}`);
+}
+
+export async function startMoto(server = findMotoServer()): Promise<Moto> {
+  if (!server) throw new Error('moto_server not found: run `bash scripts/setup-moto.sh` (or set NOVA_MOTO_SERVER)');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(server, ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
+  });
+  let tail = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-4000);
+  });
+  try {
+    await waitUntilUp(url, child, () => tail);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    url,
+    port,
+    async reset() {
+      const res = await fetch(`${url}/moto-api/reset`, { method: 'POST' });
+      if (!res.ok) throw new Error(`moto reset failed: HTTP ${res.status}`);
+    },
+    stop() {
+      return new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      });
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { STSClient } from '@aws-sdk/client-sts';
+
+/** How every client is built: the same credentials, endpoint and retry policy for all. */
+export interface AwsSettings {
+  readonly profile?: string | undefined;
+  /** `--endpoint-url`; the SDK's own `AWS_ENDPOINT_URL*` variables keep working without it. */
+  readonly endpoint?: string | undefined;
+  /** Total attempts per call (SDK retry strategy, adaptive mode). */
+  readonly maxAttempts?: number | undefined;
+}
+
+export interface ClientTypes {
+  sts: STSClient;
+  iam: IAMClient;
+  tagging: ResourceGroupsTaggingAPIClient;
+  s3: S3Client;
+  lambda: LambdaClient;
+  sagemaker: SageMakerClient;
+}
+export type ServiceName = keyof ClientTypes;
+
+type Ctor<C> = new (config: Record<string, unknown>) => C;
+
+/** Each SDK package is imported on first use only: `--help` and `types` load none of them. */
+const loaders: { [K in ServiceName]: () => Promise<Ctor<ClientTypes[K]>> } = {
+  sts: async () => (await import('@aws-sdk/client-sts')).STSClient as Ctor<STSClient>,
+  iam: async () => (await import('@aws-sdk/client-iam')).IAMClient as Ctor<IAMClient>,
+  tagging: async () =>
+    (await import('@aws-sdk/client-resource-groups-tagging-api')).ResourceGroupsTaggingAPIClient as Ctor<ResourceGroupsTaggingAPIClient>,
+  s3: async () => (await import('@aws-sdk/client-s3')).S3Client as Ctor<S3Client>,
+  lambda: async () => (await import('@aws-sdk/client-lambda')).LambdaClient as Ctor<LambdaClient>,
+  sagemaker: async () => (await import('@aws-sdk/client-sagemaker')).SageMakerClient as Ctor<SageMakerClient>,
+};
+
+export const DEFAULT_MAX_ATTEMPTS = 6;
+
+function customEndpointInEnv(): boolean {
+  return Boolean(process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3);
+}
+
+/** One client per (service, region, attempts), built lazily and reused for the whole run. */
+export class AwsClients {
+  private readonly cache = new Map<string, Promise<unknown>>();
+
+  constructor(readonly settings: AwsSettings = {}) {}
+
+  get<K extends ServiceName>(service: K, region: string, opts: { maxAttempts?: number } = {}): Promise<ClientTypes[K]> {
+    const attempts = opts.maxAttempts ?? this.settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    const key = `${service}|${region}|${attempts}`;
+    let hit = this.cache.get(key) as Promise<ClientTypes[K]> | undefined;
+    if (!hit) {
+      hit = loaders[service]().then((Client) => new Client(this.configFor(service, region, attempts)));
+      this.cache.set(key, hit);
+    }
+    return hit;
+  }
+
+  configFor(service: ServiceName, region: string, maxAttempts: number): Record<string, unknown> {
+    const config: Record<string, unknown> = {
+      region,
+      maxAttempts,
+      retryMode: 'adaptive',
+    };
+    if (this.settings.profile) config.profile = this.settings.profile;
+    if (this.settings.endpoint) config.endpoint = this.settings.endpoint;
+    if (service === 's3') {
+      config.followRegionRedirects = true;
+      // Emulators and custom endpoints are not virtual-host addressable.
+      if (this.settings.endpoint || customEndpointInEnv()) config.forcePathStyle = true;
+    }
+    return config;
+  }
+
+  /** Closes every socket the clients hold, so the process can exit promptly. */
+  async destroy(): Promise<void> {
+    const clients = await Promise.allSettled(this.cache.values());
+    for (const c of clients) {
+      if (c.status === 'fulfilled') (c.value as { destroy?: () => void }).destroy?.();
+    }
+    this.cache.clear();
+  }
+}
+
+/** The region from the SDK's own chain (env, profile), or undefined when none is configured. */
+export async function defaultRegion(profile: string | undefined): Promise<string | undefined> {
+  const Client = await loaders.sts();
+  const client = new Client(profile ? { profile } : {}) as unknown as { config: { region: () => Promise<string> }; destroy(): void };
+  try {
+    const region = await client.config.region();
+    return region || undefined;
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
+}

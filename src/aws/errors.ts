@@ -1,0 +1,70 @@
+/** Classifying AWS SDK errors by their name, code and HTTP status; nothing here calls AWS. */
+
+interface SdkErrorLike {
+  name?: string;
+  Code?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+function asSdk(err: unknown): SdkErrorLike {
+  return typeof err === 'object' && err !== null ? (err as SdkErrorLike) : {};
+}
+
+export function errorName(err: unknown): string {
+  const e = asSdk(err);
+  return e.name ?? e.Code ?? e.code ?? 'Error';
+}
+
+export function httpStatus(err: unknown): number | undefined {
+  return asSdk(err).$metadata?.httpStatusCode;
+}
+
+const NOT_FOUND_NAMES = new Set([
+  'ResourceNotFoundException',
+  'ResourceNotFound',
+  'NoSuchEntity',
+  'NoSuchEntityException',
+  'NoSuchBucket',
+  'NotFound',
+]);
+
+/** True when the error says the resource does not exist (any service's way of saying so). */
+export function isNotFound(err: unknown): boolean {
+  const name = errorName(err);
+  if (NOT_FOUND_NAMES.has(name)) return true;
+  // SageMaker answers a missing resource with a ValidationException whose text says so.
+  if (name === 'ValidationException' && /could not find|does not exist|not found|RecordNotFound/i.test(messageOf(err))) {
+    return true;
+  }
+  return false;
+}
+
+/** True for an error of one of the given names (or codes). */
+export function isErrorNamed(err: unknown, ...names: string[]): boolean {
+  const e = asSdk(err);
+  return names.some((n) => n === e.name || n === e.Code || n === e.code);
+}
+
+export function isAccessDenied(err: unknown): boolean {
+  return isErrorNamed(err, 'AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError') ||
+    httpStatus(err) === 403;
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(asSdk(err).message ?? err);
+}
+
+/** One line for the user: `Name: message` (without the SDK's deserialization noise). */
+export function describeError(err: unknown): string {
+  const name = errorName(err);
+  let msg = messageOf(err).split('\n')[0] ?? '';
+  if (/Deserialization error|char '<'|XML|Unexpected token/i.test(msg)) {
+    const status = httpStatus(err);
+    msg = `the service answered with something that is not an AWS response${status ? ` (HTTP ${status})` : ''}; it may not implement this operation`;
+  }
+  if (!msg) return name;
+  return msg.startsWith(name) ? msg : `${name}: ${msg}`;
+}

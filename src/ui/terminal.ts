@@ -1,0 +1,90 @@
+import chalk, { Chalk } from 'chalk';
+import type { Report } from '../model.js';
+import { renderReport, type Paint } from './render-report.js';
+import type { Answer, ResourceQuestion, Ui } from './ui.js';
+
+export interface Streams {
+  readonly out: NodeJS.WritableStream;
+  readonly err: NodeJS.WritableStream;
+}
+
+/** Printing shared by the interactive and the automatic UI. */
+abstract class TerminalUi implements Ui {
+  protected readonly paint: Paint;
+  private readonly c: typeof chalk;
+
+  constructor(
+    protected readonly json: boolean,
+    protected readonly streams: Streams = { out: process.stdout, err: process.stderr },
+  ) {
+    const tty = (streams.err as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR;
+    this.c = tty ? chalk : new Chalk({ level: 0 });
+    const c = this.c;
+    this.paint = {
+      bold: (s) => c.bold(s),
+      status: (st, s) =>
+        st === 'failed' ? c.red(s) : st === 'deleted' ? c.green(s) : st === 'planned' ? c.yellow(s) : c.dim(s),
+    };
+  }
+
+  protected line(stream: NodeJS.WritableStream, s: string): void {
+    stream.write(s + '\n');
+  }
+  info(s: string): void {
+    this.line(this.streams.err, s);
+  }
+  warn(s: string): void {
+    this.line(this.streams.err, this.c.yellow(`warning: ${s}`));
+  }
+  error(s: string): void {
+    this.line(this.streams.err, this.c.red(`error: ${s}`));
+  }
+  progress(s: string): void {
+    this.line(this.streams.err, this.c.dim(s));
+  }
+  plan(lines: readonly string[]): void {
+    const to = this.json ? this.streams.err : this.streams.out;
+    for (const l of lines) this.line(to, l);
+  }
+  report(r: Report): void {
+    if (this.json) this.line(this.streams.out, JSON.stringify(r, null, 2));
+    else for (const l of renderReport(r, this.paint)) this.line(this.streams.out, l);
+  }
+  abstract confirmPlan(question: string): Promise<boolean>;
+  abstract confirmResource(q: ResourceQuestion): Promise<Answer>;
+}
+
+/** `--yes`, and dry runs: never asks, always proceeds. */
+export class AutoUi extends TerminalUi {
+  confirmPlan(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+  confirmResource(): Promise<Answer> {
+    return Promise.resolve('yes');
+  }
+}
+
+/** A person at a terminal: prompts on stderr (stdout may be a pipe for --json). */
+export class InteractiveUi extends TerminalUi {
+  async confirmPlan(question: string): Promise<boolean> {
+    const { confirm } = await import('@inquirer/prompts');
+    return confirm({ message: question, default: false }, { output: this.streams.err });
+  }
+
+  async confirmResource(q: ResourceQuestion): Promise<Answer> {
+    const { select } = await import('@inquirer/prompts');
+    return select<Answer>(
+      {
+        message: `[${q.index}/${q.total}] delete ${q.type} ${q.name} (${q.region})?`,
+        choices: [
+          { name: 'yes', value: 'yes', description: q.arn },
+          { name: 'no, keep it', value: 'no' },
+          { name: 'all remaining', value: 'all' },
+          { name: 'quit (delete nothing)', value: 'quit' },
+        ],
+        default: 'no',
+      },
+      { output: this.streams.err },
+    );
+  }
+}

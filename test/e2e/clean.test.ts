@@ -1,0 +1,104 @@
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, expect, it } from 'vitest';
+import { buildWorld, snapshot, type World } from '../../scripts/lib/world.js';
+import type { Report } from '../../src/model.js';
+import { describeWithMoto, runCli } from './harness.js';
+
+describeWithMoto('the main job against moto', (moto) => {
+  let world: World;
+  let backupDir: string;
+  const tagArgs = () => ['--tag', `${world.tagKey}=${world.tagValue}`, '--region', 'us-east-1'];
+
+  beforeEach(async () => {
+    await moto().reset();
+    world = await buildWorld({ endpoint: moto().url });
+    backupDir = await mkdtemp(join(tmpdir(), 'nova-backup-'));
+  });
+
+  it('--dry-run plans exactly the tagged resources and changes nothing', async () => {
+    const before = await snapshot(moto().url);
+    const r = await runCli([...tagArgs(), '--dry-run', '--json', '--backup-dir', backupDir], { moto: moto() });
+    expect(r.stderr).not.toMatch(/unexpected error/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.dryRun).toBe(true);
+    const planned = report.resources.filter((o) => o.status === 'planned').map((o) => o.arn);
+    expect(new Set(planned)).toEqual(new Set(world.tagged));
+    for (const decoy of world.decoys) expect(r.stdout).not.toContain(`/${decoy}"`);
+    expect(await snapshot(moto().url)).toEqual(before);
+    expect(await readdir(backupDir)).toEqual([]);
+    // the human plan (on stderr with --json) is grouped by type, with counts
+    expect(r.stderr).toContain('Plan: 7 resources');
+    expect(r.stderr).toContain('sagemaker:endpoint (1)');
+    expect(r.stderr).toMatch(/permission check skipped/);
+  });
+
+  it('--yes deletes exactly the tagged set, keeps every decoy, backs up first, and a second run finds nothing', async () => {
+    const r = await runCli([...tagArgs(), '--yes', '--json', '--backup-dir', backupDir], { moto: moto() });
+    expect(r.stderr).not.toMatch(/unexpected error/);
+    const report = JSON.parse(r.stdout) as Report;
+    const failed = report.resources.filter((o) => o.status === 'failed');
+    expect(failed).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(new Set(report.resources.filter((o) => o.status === 'deleted').map((o) => o.arn))).toEqual(new Set(world.tagged));
+
+    const after = await snapshot(moto().url);
+    expect(after).toEqual({
+      roles: ['nova-demo-exec-keep', 'nova-demo-other-exec'],
+      buckets: ['nova-demo-artifacts-keep versions=1 markers=0', 'nova-demo-other-bucket versions=1 markers=0'],
+      functions: ['nova-demo-preprocess-keep'],
+      mappings: [],
+      models: ['nova-demo-model-keep'],
+      configs: [],
+      endpoints: [],
+      notebooks: ['nova-demo-other-notebook InService'],
+    });
+
+    // The backup: one 0600 file holding every deleted resource with its configuration.
+    expect(report.backupPath).toBeDefined();
+    const path = report.backupPath as string;
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    const backup = JSON.parse(await readFile(path, 'utf8')) as { resources: { arn: string; type: string; tags: Record<string, string>; config: Record<string, unknown> }[] };
+    expect(new Set(backup.resources.map((b) => b.arn))).toEqual(new Set(world.tagged));
+    for (const b of backup.resources) expect(b.tags[world.tagKey]).toBe(world.tagValue);
+    const byType = (t: string) => backup.resources.find((b) => b.type === t)?.config ?? {};
+    expect(JSON.stringify(byType('iam:role'))).toContain('sagemaker.amazonaws.com'); // trust policy
+    expect(JSON.stringify(byType('iam:role'))).toContain('inline-logs');
+    expect(JSON.stringify(byType('s3:bucket'))).toContain('Enabled'); // versioning
+    expect(JSON.stringify(byType('s3:bucket'))).toContain('locked/*'); // bucket policy
+    expect(JSON.stringify(byType('sagemaker:endpoint'))).toContain('nova-demo-config');
+    expect(JSON.stringify(byType('sagemaker:endpoint-config'))).toContain('nova-demo-model');
+    expect(JSON.stringify(byType('lambda:function'))).toContain('python3.12');
+
+    // The journal records each delete, in dependency order: the endpoint before its config, the role last.
+    const journal = (await readFile(report.journalPath as string, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { event: string; arn: string });
+    const deletedAt = (arn: string) => journal.findIndex((e) => e.event === 'deleted' && e.arn === arn);
+    const arnOf = (part: string) => world.tagged.find((a) => a.includes(part)) as string;
+    expect(deletedAt(arnOf(':endpoint/'))).toBeLessThan(journal.findIndex((e) => e.event === 'deleting' && e.arn === arnOf('endpoint-config/')));
+    expect(deletedAt(arnOf('endpoint-config/'))).toBeLessThan(journal.findIndex((e) => e.event === 'deleting' && e.arn === arnOf(':model/')));
+    for (const user of [':model/', ':function:', 'notebook-instance/']) {
+      expect(deletedAt(arnOf(user))).toBeLessThan(journal.findIndex((e) => e.event === 'deleting' && e.arn === arnOf(':role/')));
+    }
+
+    const again = await runCli([...tagArgs(), '--yes', '--json', '--backup-dir', backupDir], { moto: moto() });
+    expect(again.code).toBe(0);
+    const second = JSON.parse(again.stdout) as Report;
+    expect(second.resources.filter((o) => o.status !== 'gone' && o.status !== 'unsupported')).toEqual([]);
+    expect(second.summary.deleted).toBe(0);
+  });
+
+  it('prints a human plan and report with --yes, through --endpoint-url', async () => {
+    const r = await runCli([...tagArgs(), '--yes', '--endpoint-url', moto().url, '--backup-dir', backupDir, '--include-type', 'sagemaker:*']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Plan: 4 resources in 3 layers');
+    expect(r.stdout).toMatch(/Summary: 4 deleted, 0 failed/);
+    expect(r.stdout).toMatch(/skipped\s+iam:role\s+nova-demo-exec\s+— type excluded/);
+    expect(r.stderr).toContain(`Backup of 4 resources written to ${backupDir}`);
+    const after = await snapshot(moto().url);
+    expect(after.roles).toContain('nova-demo-exec');
+    expect(after.functions).toContain('nova-demo-preprocess');
+    expect(after.models).toEqual(['nova-demo-model-keep']);
+  });
+});
