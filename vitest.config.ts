@@ -20,8 +20,9 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // One moto per file; two files at a time fit the 2-core CI machine.
+          // One moto per file; two files at a time fit the 2-core CI machine. Runs after the unit tests.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

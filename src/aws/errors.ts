@@ -33,7 +33,7 @@ const NOT_FOUND_NAMES = new Set([
 /** True when the error says the resource does not exist (any service's way of saying so). */
 export function isNotFound(err: unknown): boolean {
   const name = errorName(err);
-  if (NOT_FOUND_NAMES.has(name)) return true;
+  if (isErrorNamed(err, ...NOT_FOUND_NAMES)) return true;
   // SageMaker answers a missing resource with a ValidationException whose text says so.
   if (name === 'ValidationException' && /could not find|does not exist|not found|RecordNotFound/i.test(messageOf(err))) {
     return true;
@@ -60,8 +60,10 @@ function messageOf(err: unknown): string {
 /** One line for the user: `Name: message` (without the SDK's deserialization noise). */
 export function describeError(err: unknown): string {
   const name = errorName(err);
-  let msg = messageOf(err).split('\n')[0] ?? '';
-  if (/Deserialization error|char '<'|XML|Unexpected token/i.test(msg)) {
+  const full = messageOf(err);
+  let msg = full.split('\n')[0] ?? '';
+  // An HTML or empty body where an AWS response was expected (an emulator without the operation).
+  if (/Deserialization error/.test(full) || /char '<'|Unexpected token|is not valid JSON/i.test(msg)) {
     const status = httpStatus(err);
     msg = `the service answered with something that is not an AWS response${status ? ` (HTTP ${status})` : ''}; it may not implement this operation`;
   }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { AwsClients, defaultRegion } from '../aws/clients.js';
 import { describeError } from '../aws/errors.js';
 import { Journal, writeBackup, type BackupDocument } from '../backup/backup.js';
@@ -143,7 +142,7 @@ async function clean(opts: CleanOptions, deps: CleanDeps, handlers: readonly Res
     backupPath = await writeBackup(opts.backupDir, doc);
     journal = await Journal.open(backupPath.replace(/\.json$/, '.journal.ndjson'));
   } catch (err) {
-    throw new NovaError(`cannot write the backup in ${join(opts.backupDir)}: ${describeError(err)}; nothing was deleted`, ExitCode.Usage, { cause: err });
+    throw new NovaError(`cannot write the backup in ${opts.backupDir}: ${describeError(err)}; nothing was deleted`, ExitCode.Usage, { cause: err });
   }
   ui.info(`Backup of ${doc.resources.length} resource${doc.resources.length === 1 ? '' : 's'} written to ${backupPath}`);
 
@@ -193,14 +192,27 @@ async function choose(items: readonly PlanItem[], opts: CleanOptions, ui: Ui): P
     return all;
   }
   const chosen = new Set<string>();
+  // Declining a resource keeps what it uses too: those are not asked about.
+  const forcedKeep = new Set<string>();
+  const byArn = new Map(items.map((i) => [i.ref.arn, i]));
+  const keepWithUses = (item: PlanItem): void => {
+    for (const u of item.usesInPlan) {
+      if (forcedKeep.has(u)) continue;
+      forcedKeep.add(u);
+      const used = byArn.get(u);
+      if (used) keepWithUses(used);
+    }
+  };
   for (const [n, i] of items.entries()) {
+    if (forcedKeep.has(i.ref.arn)) continue;
     const a = await ui.confirmResource({ type: i.ref.type, name: i.ref.name, arn: i.ref.arn, region: i.ref.region, index: n + 1, total: items.length });
     if (a === 'quit') throw new AbortedError();
     if (a === 'all') {
-      for (const rest of items.slice(n)) chosen.add(rest.ref.arn);
+      for (const rest of items.slice(n)) if (!forcedKeep.has(rest.ref.arn)) chosen.add(rest.ref.arn);
       break;
     }
     if (a === 'yes') chosen.add(i.ref.arn);
+    else keepWithUses(i);
   }
   return chosen;
 }

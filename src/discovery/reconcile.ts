@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { arnKey, parseArn } from '../aws/arn.js';
 import { describeError } from '../aws/errors.js';
 import type { Outcome, ResourceRef, TagFilter } from '../model.js';
-import type { Candidate } from '../plan/plan.js';
+import { byCodePoint, type Candidate } from '../plan/plan.js';
 import { GONE, type HandlerContext, type Hit, type ResourceHandler } from '../resources/handler.js';
 import { matchesTags } from '../tags.js';
 
@@ -129,6 +129,6 @@ export async function reconcile(opts: {
     await Promise.all(refs.map((hit) => check(hit, true)));
     fresh = candidates.slice(before);
   }
-  outcomes.sort((a, b) => a.type.localeCompare(b.type) || a.arn.localeCompare(b.arn));
+  outcomes.sort((a, b) => byCodePoint(a.type, b.type) || byCodePoint(a.arn, b.arn));
   return { candidates, outcomes };
 }

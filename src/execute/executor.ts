@@ -83,10 +83,10 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
 
   const deleteOne = async (item: PlanItem): Promise<Outcome> => {
     if (opts.signal?.aborted) return finish(item, { status: 'skipped', reason: 'interrupted before it was started' });
-    const handler = opts.handlerFor(item.ref.type);
     opts.onEvent?.({ kind: 'start', item });
     let deleteSent = false;
     try {
+      const handler = opts.handlerFor(item.ref.type);
       // Re-check right before the delete: it may be gone, or re-tagged, since it was planned.
       const tags = await handler.currentTags(item.ref, opts.ctx);
       if (tags === GONE) return finish(item, { status: 'gone', reason: 'it no longer existed when its turn came' });
@@ -100,14 +100,18 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
         opts.onEvent?.({ kind: 'waiting', item });
         await handler.waitUntilGone(item.ref, opts.ctx);
       }
-      await opts.journal?.append({ event: 'deleted', arn: item.ref.arn });
-      return finish(item, { status: 'deleted' });
+      // It is deleted: a journal that cannot be written any more must not turn that into a failure.
+      const noted = await opts.journal?.append({ event: 'deleted', arn: item.ref.arn }).then(
+        () => true,
+        () => false,
+      );
+      return finish(item, noted === false ? { status: 'deleted', reason: 'deleted, but the journal could not record it' } : { status: 'deleted' });
     } catch (err) {
       if (isNotFound(err)) {
         if (deleteSent) await opts.journal?.append({ event: 'gone', arn: item.ref.arn }).catch(() => undefined);
         return finish(item, { status: 'gone', reason: 'it disappeared while its turn came (deleted elsewhere)' });
       }
-      const error = explain(err, opts.signal);
+      const error = explain(err, opts.signal, deleteSent);
       await opts.journal?.append({ event: 'failed', arn: item.ref.arn, error }).catch(() => undefined);
       return finish(item, { status: 'failed', error });
     }
@@ -117,11 +121,11 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
 }
 
 /** Waiter results arrive as JSON in the message; say them in words. */
-function explain(err: unknown, signal: AbortSignal | undefined): string {
+function explain(err: unknown, signal: AbortSignal | undefined, deleteSent: boolean): string {
   const text = err instanceof Error ? err.message : String(err);
   const state = /"state":\s*"(\w+)"/.exec(text)?.[1];
-  if (state === 'TIMEOUT') return 'TimeoutError: the delete was sent but did not finish within --wait-timeout';
-  if (state === 'ABORTED' || signal?.aborted) return 'Interrupted: the delete was sent; it may still complete in AWS';
+  if (state === 'TIMEOUT') return 'TimeoutError: an asynchronous step (a stop, a delete or a dependent delete) did not finish within --wait-timeout';
+  if (state === 'ABORTED' || (signal?.aborted && deleteSent)) return 'Interrupted: the delete was sent; it may still complete in AWS';
   if (state === 'FAILURE') return `WaiterFailure: the resource reached a failed state (${text.slice(0, 300)})`;
   return describeError(err);
 }

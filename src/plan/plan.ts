@@ -67,7 +67,7 @@ export function buildPlan(candidates: readonly Candidate[]): Plan {
     usesInPlan: usesInPlan.get(c.ref.arn) ?? [],
   }));
   items.sort(
-    (a, b) => a.layer - b.layer || a.ref.type.localeCompare(b.ref.type) || a.ref.arn.localeCompare(b.ref.arn),
+    (a, b) => a.layer - b.layer || byCodePoint(a.ref.type, b.ref.type) || byCodePoint(a.ref.arn, b.ref.arn),
   );
   const layerCount = items.length === 0 ? 0 : Math.max(...items.map((i) => i.layer)) + 1;
   return { items, layerCount };
@@ -106,4 +106,9 @@ export function typesUsedBy(from: Iterable<string>, dependsOn: (type: string) =>
     }
   }
   return out;
+}
+
+/** Locale-independent ordering, so that plans and backups read the same on every machine. */
+export function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -9,9 +9,8 @@ declare module 'vitest' {
   interface Matchers<T = any> {
     toHaveReceivedCommand(command: Cmd): T;
     toHaveReceivedCommandTimes(command: Cmd, times: number): T;
-    toHaveReceivedCommandOnce(command: Cmd): T;
     toHaveReceivedCommandWith(command: Cmd, input: Record<string, unknown>): T;
-    toHaveReceivedNthCommandWith(command: Cmd, call: number, input: Record<string, unknown>): T;
+    toHaveReceivedNthCommandWith(call: number, command: Cmd, input: Record<string, unknown>): T;
     toHaveReceivedNthSpecificCommandWith(call: number, command: Cmd, input: Record<string, unknown>): T;
     toHaveReceivedAnyCommand(): T;
   }
