@@ -13,7 +13,7 @@ export function typesLines(handlers: readonly ResourceHandler[] = registry, json
     ];
   }
   const width = Math.max(...handlers.map((h) => h.type.length));
-  const lines = [`${'TYPE'.padEnd(width)}  DEPENDS ON (deleted after this one) DESCRIPTION`];
+  const lines = [`${'TYPE'.padEnd(width)}  ${'DEPENDS ON (deleted after it)'.padEnd(34)} DESCRIPTION`];
   for (const h of handlers) {
     const deps = h.dependsOn.length ? h.dependsOn.join(', ') : '-';
     lines.push(`${h.type.padEnd(width)}  ${deps.padEnd(34)} ${h.description}${h.global ? ' [global, listed via IAM]' : ''}`);
