@@ -82,17 +82,15 @@ async function perObjectBaseline(moto: Moto, buckets: string[]): Promise<{ ms: n
   const started = performance.now();
   let calls = 0;
   for (const Bucket of buckets) {
-    let KeyMarker: string | undefined;
-    let VersionIdMarker: string | undefined;
+    // List a page from the start, delete its versions one call each, until a listing comes back empty.
     for (;;) {
-      const page = await s3.send(new ListObjectVersionsCommand({ Bucket, KeyMarker, VersionIdMarker, MaxKeys: 1000 }));
-      for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
+      const page = await s3.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: 1000 }));
+      const versions = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])];
+      if (versions.length === 0) break;
+      for (const v of versions) {
         await s3.send(new DeleteObjectCommand({ Bucket, Key: v.Key, VersionId: v.VersionId }));
         calls++;
       }
-      if (!page.IsTruncated) break;
-      KeyMarker = page.NextKeyMarker;
-      VersionIdMarker = page.NextVersionIdMarker;
     }
   }
   s3.destroy();
