@@ -12,6 +12,26 @@ export interface AwsSettings {
   readonly endpoint?: string | undefined;
   /** Total attempts per call (SDK retry strategy, adaptive mode). */
   readonly maxAttempts?: number | undefined;
+  /** Dry run: every client refuses, before sending, any operation that is not a read. */
+  readonly readOnly?: boolean | undefined;
+}
+
+/** Operations that only read: what a dry run may send. SimulatePrincipalPolicy evaluates, it changes nothing. */
+export function isReadOnlyOperation(commandName: string): boolean {
+  const op = commandName.replace(/Command$/, '');
+  return /^(Get|List|Describe|Head|Simulate)[A-Z]/.test(op);
+}
+
+/** Thrown by a read-only client instead of sending a mutating call. */
+export class MutationBlockedError extends Error {
+  constructor(readonly commandName: string) {
+    super(`refused to send ${commandName} during a dry run (read-only clients)`);
+    this.name = 'MutationBlockedError';
+  }
+}
+
+interface MiddlewareStackLike {
+  add(mw: unknown, opts: { step: 'initialize'; name: string; priority?: 'high' }): void;
 }
 
 export interface ClientTypes {
@@ -54,7 +74,11 @@ export class AwsClients {
     const key = `${service}|${region}|${attempts}`;
     let hit = this.cache.get(key) as Promise<ClientTypes[K]> | undefined;
     if (!hit) {
-      hit = loaders[service]().then((Client) => new Client(this.configFor(service, region, attempts)));
+      hit = loaders[service]().then((Client) => {
+        const client = new Client(this.configFor(service, region, attempts));
+        if (this.settings.readOnly) guardReadOnly((client as unknown as { middlewareStack: MiddlewareStackLike }).middlewareStack);
+        return client;
+      });
       this.cache.set(key, hit);
     }
     return hit;
@@ -84,6 +108,18 @@ export class AwsClients {
     }
     this.cache.clear();
   }
+}
+
+/** The first middleware of every call: a mutating operation never leaves the process. */
+function guardReadOnly(stack: MiddlewareStackLike): void {
+  stack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => {
+      const name = context.commandName ?? 'an unnamed command';
+      if (!isReadOnlyOperation(name)) return Promise.reject(new MutationBlockedError(name));
+      return next(args);
+    },
+    { step: 'initialize', name: 'novaCleanupReadOnlyGuard', priority: 'high' },
+  );
 }
 
 /** The region from the SDK's own chain (env, profile), or undefined when none is configured. */

@@ -37,7 +37,7 @@ export async function runClean(opts: CleanOptions, deps: CleanDeps): Promise<num
     throw new NovaError('refusing to delete without confirmation: no terminal to ask in; pass --yes (or --dry-run to look)');
   }
 
-  const aws = deps.aws ?? new AwsClients({ profile: opts.profile, endpoint: opts.endpointUrl });
+  const aws = deps.aws ?? new AwsClients({ profile: opts.profile, endpoint: opts.endpointUrl, readOnly: opts.dryRun });
   try {
     return await clean(opts, deps, handlers, aws, ui);
   } finally {
