@@ -4,6 +4,7 @@ import { lastSegment, parseArn } from '../aws/arn.js';
 import { describeError, isNotFound } from '../aws/errors.js';
 import type { ResourceRef, Tags } from '../model.js';
 import { matchesTags, tagListToRecord } from '../tags.js';
+import { parseDocument } from './common.js';
 import { GONE, type HandlerContext, type Hit, type ResourceHandler } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-iam');
@@ -19,16 +20,6 @@ const iam = (ctx: HandlerContext, region: string): Promise<IAMClient> => ctx.aws
 export function rolePath(arn: string): string {
   const resource = parseArn(arn)?.resource ?? '';
   return resource.slice('role'.length, resource.lastIndexOf('/') + 1);
-}
-
-/** IAM returns policy documents URL-encoded: decoded and parsed, or the text as it came. */
-function decodeDocument(doc: string | undefined): unknown {
-  if (doc === undefined) return null;
-  try {
-    return JSON.parse(decodeURIComponent(doc)) as unknown;
-  } catch {
-    return doc;
-  }
 }
 
 /** Runs a call that may find its target already removed: not-found is fine (nothing left to do). */
@@ -78,7 +69,7 @@ async function managedPolicyDocument(client: IAMClient, PolicyArn: string): Prom
   try {
     const { Policy } = await client.send(new GetPolicyCommand({ PolicyArn }));
     const { PolicyVersion } = await client.send(new GetPolicyVersionCommand({ PolicyArn, VersionId: Policy?.DefaultVersionId }));
-    return { Document: decodeDocument(PolicyVersion?.Document) };
+    return { Document: parseDocument(PolicyVersion?.Document, { urlEncoded: true }) };
   } catch (err) {
     return { Error: describeError(err) };
   }
@@ -159,7 +150,7 @@ export const iamRole: ResourceHandler = {
         limit.map(inline, async (PolicyName) => {
           try {
             const out = await client.send(new GetRolePolicyCommand({ RoleName, PolicyName }));
-            return [{ PolicyName, PolicyDocument: decodeDocument(out.PolicyDocument) }];
+            return [{ PolicyName, PolicyDocument: parseDocument(out.PolicyDocument, { urlEncoded: true }) }];
           } catch (err) {
             if (isNotFound(err)) return []; // deleted since it was listed: not a sign that the role is gone
             throw err;
@@ -169,7 +160,7 @@ export const iamRole: ResourceHandler = {
       return {
         tags,
         config: {
-          Role: { ...Role, AssumeRolePolicyDocument: decodeDocument(Role?.AssumeRolePolicyDocument) },
+          Role: { ...Role, AssumeRolePolicyDocument: parseDocument(Role?.AssumeRolePolicyDocument, { urlEncoded: true }) },
           AttachedPolicies: attached,
           InlinePolicies: inlinePolicies.flat(),
           InstanceProfiles: profiles,

@@ -2,8 +2,9 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
 import pLimit from 'p-limit';
 import { parseArn } from '../aws/arn.js';
-import { httpStatus, isNotFound } from '../aws/errors.js';
+import { isNotFound } from '../aws/errors.js';
 import type { ResourceRef } from '../model.js';
+import { optional, parseDocument, withoutMetadata } from './common.js';
 import { GONE, waiterOptions, type HandlerContext, type ResourceHandler } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-lambda');
@@ -13,30 +14,6 @@ const ESM_PAGE = 100;
 const ALIAS_PAGE = 10_000;
 
 const lambda = (ctx: HandlerContext, ref: ResourceRef): Promise<LambdaClient> => ctx.aws.get('lambda', ref.region);
-
-function withoutMetadata(out: object): Record<string, unknown> {
-  const { $metadata: _ignored, ...rest } = out as { $metadata?: unknown };
-  return rest;
-}
-
-/** Runs a Get call for an optional sub-configuration: any not-found (or bare 404) becomes null. */
-async function optional<T extends object>(call: () => Promise<T>): Promise<Record<string, unknown> | null> {
-  try {
-    return withoutMetadata(await call());
-  } catch (err) {
-    if (isNotFound(err) || httpStatus(err) === 404) return null;
-    throw err;
-  }
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
 
 /** The function's event source mappings, listed by function name (see `describe`). */
 async function mappingsOf(client: LambdaClient, FunctionName: string) {
@@ -126,7 +103,7 @@ export const lambdaFunction: ResourceHandler = {
       config: {
         ...withoutMetadata(fn),
         EventSourceMappings: eventSourceMappings,
-        Policy: policy ? parseJson(policy.Policy as string | undefined) : null,
+        Policy: policy ? parseDocument(policy.Policy as string | undefined) : null,
         Aliases: allAliases,
         FunctionUrlConfig: functionUrl,
         Concurrency: concurrency,

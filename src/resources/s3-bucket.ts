@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import { httpStatus, isErrorNamed, isNotFound } from '../aws/errors.js';
 import type { ResourceRef, Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
+import { optional as optionalGet, parseDocument } from './common.js';
 import { GONE, waiterOptions, type HandlerContext, type ResourceHandler } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-s3');
@@ -30,25 +31,8 @@ const ABSENT = [
 
 const isAbsent = (err: unknown) => isErrorNamed(err, ...ABSENT) || (httpStatus(err) === 404 && !isNotFound(err));
 
-/** Runs a Get call for an optional configuration; absent becomes null, NoSuchBucket and the rest are thrown. */
-async function optional<T extends object>(call: () => Promise<T>): Promise<Record<string, unknown> | null> {
-  try {
-    const { $metadata: _ignored, ...rest } = (await call()) as T & { $metadata?: unknown };
-    return rest;
-  } catch (err) {
-    if (isAbsent(err)) return null;
-    throw err;
-  }
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
+/** An S3 sub-configuration: absent (not configured) is null; NoSuchBucket and the rest are thrown. */
+const optional = <T extends object>(call: () => Promise<T>) => optionalGet(call, isAbsent);
 
 const s3 = (ctx: HandlerContext, region: string): Promise<S3Client> => ctx.aws.get('s3', region);
 
@@ -196,7 +180,7 @@ export const s3Bucket: ResourceHandler = {
         Bucket,
         Region: region,
         Tags: tags,
-        Policy: policy ? parseJson(policy.Policy as string | undefined) : null,
+        Policy: policy ? parseDocument(policy.Policy as string | undefined) : null,
         Versioning: versioning,
         Lifecycle: lifecycle,
         Encryption: encryption,

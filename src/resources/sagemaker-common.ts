@@ -1,9 +1,8 @@
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { formatArn, lastSegment, parseArn } from '../aws/arn.js';
-import { isNotFound } from '../aws/errors.js';
 import type { ResourceRef, Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
-import { GONE, type Gone, type HandlerContext } from './handler.js';
+import type { HandlerContext } from './handler.js';
 
 /** Helpers shared by the SageMaker handlers (one file per type; this is not a type). */
 
@@ -32,18 +31,4 @@ export async function sagemakerTags(client: SageMakerClient, arn: string): Promi
   return tagListToRecord(tags);
 }
 
-/** Runs a Describe call; a not-found answer becomes GONE. */
-export async function describeOrGone<T>(call: () => Promise<T>): Promise<T | Gone> {
-  try {
-    return await call();
-  } catch (err) {
-    if (isNotFound(err)) return GONE;
-    throw err;
-  }
-}
-
-/** Drops the SDK's `$metadata` from a response before it goes into the backup. */
-export function withoutMetadata<T extends object>(out: T): Record<string, unknown> {
-  const { $metadata: _ignored, ...rest } = out as T & { $metadata?: unknown };
-  return rest;
-}
+export { describeOrGone, withoutMetadata } from './common.js';
