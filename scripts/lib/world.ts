@@ -1,6 +1,7 @@
 import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateEventSourceMappingCommand, CreateFunctionCommand, LambdaClient, ListEventSourceMappingsCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import {
+  type BucketLocationConstraint,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -107,7 +108,9 @@ export async function buildWorld(o: WorldOptions): Promise<World> {
 
     // S3: a versioned bucket with versions, a delete marker, a policy and an unfinished upload; decoys.
     const bucket = `${p}-artifacts`;
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    // Outside us-east-1 a bucket names its region.
+    const location = region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } };
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, ...location }));
     await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: tag } }));
     await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
     await s3.send(
@@ -127,7 +130,7 @@ export async function buildWorld(o: WorldOptions): Promise<World> {
       [`${p}-artifacts-keep`, undefined],
       [`${p}-other-bucket`, otherTag],
     ] as const) {
-      await s3.send(new CreateBucketCommand({ Bucket: name }));
+      await s3.send(new CreateBucketCommand({ Bucket: name, ...location }));
       if (tags) await s3.send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: [...tags] } }));
       await s3.send(new PutObjectCommand({ Bucket: name, Key: 'keep.txt', Body: 'keep' }));
       decoys.push(name);

@@ -17,7 +17,7 @@ export interface CliResult {
  * Runs the built CLI as a user would: a child process, no terminal (stdin is not a TTY), pointed at
  * moto through the SDK's own AWS_ENDPOINT_URL unless the test passes --endpoint-url itself.
  */
-export function runCli(args: readonly string[], opts: { moto?: Moto | undefined; env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], opts: { moto?: Moto | undefined; env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<CliResult> {
   if (!existsSync(join(ROOT, 'dist', 'src', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -30,6 +30,8 @@ export function runCli(args: readonly string[], opts: { moto?: Moto | undefined;
     ...opts.env,
   };
   delete env.AWS_PROFILE;
+  // `undefined` in opts.env removes a variable (an empty one is not the same as none to the SDK).
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
