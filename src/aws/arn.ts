@@ -24,11 +24,13 @@ export function lastSegment(resource: string): string {
 
 /**
  * The key two ARNs are compared by. SageMaker puts names into ARNs in lower case while its APIs
- * return them as created, so SageMaker ARNs compare case-insensitively; everything else exactly.
+ * return them as created, so SageMaker ARNs compare case-insensitively, as do IAM's (its names are
+ * unique regardless of case); everything else exactly.
  */
 export function arnKey(arn: string): string {
   const p = parseArn(arn);
-  return p?.service === 'sagemaker' ? arn.toLowerCase() : arn;
+  // IAM names are unique case-insensitively too.
+  return p?.service === 'sagemaker' || p?.service === 'iam' ? arn.toLowerCase() : arn;
 }
 
 export function formatArn(a: Arn): string {

@@ -2,12 +2,12 @@ import { AwsClients, defaultRegion } from '../aws/clients.js';
 import { describeError } from '../aws/errors.js';
 import { Journal, writeBackup, type BackupDocument } from '../backup/backup.js';
 import { discover } from '../discovery/discover.js';
-import { reconcile } from '../discovery/reconcile.js';
+import { reconcile, typeSelected } from '../discovery/reconcile.js';
 import { AbortedError, ExitCode, NovaError } from '../errors.js';
 import { execute } from '../execute/executor.js';
 import type { Outcome, Report, Summary } from '../model.js';
 import type { CleanOptions } from '../options.js';
-import { applySelection, buildPlan, typesUsedBy, type Candidate, type PlanItem } from '../plan/plan.js';
+import { applySelection, buildPlan, heldByKept, typesUsedBy, type Candidate, type PlanItem } from '../plan/plan.js';
 import { renderNotPlanned, renderPlan } from '../plan/render.js';
 import { callerIdentity, checkAccount } from '../preflight/identity.js';
 import { validateRegions } from '../preflight/regions.js';
@@ -60,28 +60,37 @@ async function clean(opts: CleanOptions, deps: CleanDeps, handlers: readonly Res
   checkAccount(identity, opts.account);
   ui.info(`Looking for resources tagged ${describeFilters(opts.tags)} in ${regions.join(', ')}${opts.dryRun ? ' (dry run: nothing will be changed)' : ''}`);
 
-  const ctx: HandlerContext = { aws, waitTimeoutSeconds: opts.waitTimeout, signal: deps.signal };
+  // Waiters get no abort signal: after the first Ctrl-C the deletes in flight are seen through to the end.
+  const ctx: HandlerContext = { aws, waitTimeoutSeconds: opts.waitTimeout };
+  const types = { include: opts.includeTypes, exclude: opts.excludeTypes };
 
   // ── Discovery (all pages first), then a live describe of each hit ──
-  const hits = await discover({ aws, ctx, regions, filters: opts.tags, handlers });
+  const hits = await discover({ aws, ctx, regions, filters: opts.tags, handlers: handlers.filter((h) => typeSelected(h.type, types)) });
   ui.info(`Found ${hits.length} tagged resource${hits.length === 1 ? '' : 's'}; checking each with its service`);
-  const { candidates, outcomes: notPlanned } = await reconcile({
+  const { candidates, outcomes: notPlanned, keptUses, unreadableTypes } = await reconcile({
     hits,
     handlers,
     ctx,
     filters: opts.tags,
-    types: { include: opts.includeTypes, exclude: opts.excludeTypes },
+    types,
     homeRegion: home,
+    regions,
   });
 
+  // What stays keeps what it uses. The role this run is using stays, whatever its tags.
+  const self = callerRoleName(identity.arn);
+  const held = heldByKept(candidates, keptUses);
   // A resource we could not read may use others in the plan: hold back the types it may use.
-  const unreadable = new Set(notPlanned.filter((o) => o.status === 'failed').map((o) => o.type));
-  const held = typesUsedBy(unreadable, (t) => handlers.find((h) => h.type === t)?.dependsOn ?? []);
+  const unreadable = new Set([...unreadableTypes, ...notPlanned.filter((o) => o.status === 'failed').map((o) => o.type)]);
+  const heldTypes = typesUsedBy(unreadable, (t) => handlers.find((h) => h.type === t)?.dependsOn ?? []);
   const planned: Candidate[] = [];
   for (const c of candidates) {
-    if (held.has(c.ref.type)) {
-      notPlanned.push(outcomeOf(c, 'skipped', { reason: `held back: a resource that could not be read may use it` }));
-    } else planned.push(c);
+    const why =
+      c.ref.type === 'iam:role' && self !== undefined && c.ref.name.toLowerCase() === self.toLowerCase()
+        ? 'the role this run is using; left alone'
+        : (held.get(c.ref.arn) ?? (heldTypes.has(c.ref.type) ? 'held back: a resource that could not be read may use it' : undefined));
+    if (why) notPlanned.push(outcomeOf(c, 'skipped', { reason: why }));
+    else planned.push(c);
   }
 
   const plan = buildPlan(planned);
@@ -124,9 +133,11 @@ async function clean(opts: CleanOptions, deps: CleanDeps, handlers: readonly Res
     .map((i) => outcomeOf(i, 'skipped', { reason: selection.keep.get(i.ref.arn) ?? 'kept' }));
   if (selection.delete.length === 0) {
     ui.info('Nothing chosen for deletion.');
-    ui.report(report({ ...base, dryRun: false, resources: [...kept, ...notPlanned], interrupted: false, exitCode: ExitCode.Ok }));
-    return ExitCode.Ok;
+    const code = readFailures ? ExitCode.Failed : ExitCode.Ok;
+    ui.report(report({ ...base, dryRun: false, resources: [...kept, ...notPlanned], interrupted: false, exitCode: code }));
+    return code;
   }
+  if (deps.signal.aborted) throw new AbortedError('interrupted before the first delete; nothing was deleted');
 
   // ── Backup, before the first delete ──
   const doc: BackupDocument = {
@@ -215,6 +226,12 @@ async function choose(items: readonly PlanItem[], opts: CleanOptions, ui: Ui): P
     else keepWithUses(i);
   }
   return chosen;
+}
+
+/** The role name of an assumed-role session (`arn:…:sts::…:assumed-role/NAME/SESSION`), if that is what the caller is. */
+function callerRoleName(callerArn: string): string | undefined {
+  const m = /:assumed-role\/([^/]+)\//.exec(callerArn) ?? /:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/.exec(callerArn);
+  return m?.[1];
 }
 
 function outcomeOf(c: Candidate, status: Outcome['status'], extra: { reason?: string } = {}): Outcome {

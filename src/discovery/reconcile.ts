@@ -15,6 +15,10 @@ export interface Reconciled {
   readonly candidates: Candidate[];
   /** Everything found that will not be deleted, with why. */
   readonly outcomes: Outcome[];
+  /** ARNs used by resources that stay (excluded, protected, re-tagged, out of region): they must stay too. */
+  readonly keptUses: { readonly arn: string; readonly by: string }[];
+  /** Types of resources that stay but could not be read: what they use is unknown. */
+  readonly unreadableTypes: Set<string>;
 }
 
 /** `sagemaker:endpoint` matches `sagemaker:endpoint` and `sagemaker:*`. */
@@ -39,14 +43,18 @@ export async function reconcile(opts: {
   readonly types: TypeSelection;
   /** Region for global types (IAM). */
   readonly homeRegion: string;
+  /** The regions of the run: a bucket whose home region is elsewhere is left alone. */
+  readonly regions?: readonly string[];
   readonly concurrencyPerService?: number;
 }): Promise<Reconciled> {
   const candidates: Candidate[] = [];
   const outcomes: Outcome[] = [];
+  const keptUses: { arn: string; by: string }[] = [];
+  const unreadableTypes = new Set<string>();
   const limits = new Map<string, ReturnType<typeof pLimit>>();
   const limit = (service: string) => {
     let l = limits.get(service);
-    if (!l) limits.set(service, (l = pLimit(opts.concurrencyPerService ?? 8)));
+    if (!l) limits.set(service, (l = pLimit(opts.concurrencyPerService ?? (service === 'iam' ? 4 : 8))));
     return l;
   };
 
@@ -76,17 +84,31 @@ export async function reconcile(opts: {
       const out = (o: Pick<Outcome, 'status' | 'reason' | 'error'>): void => {
         if (!referenced) outcomes.push({ arn: ref.arn, type: ref.type, region: ref.region, name: ref.name, ...o });
       };
+      const service = handler.type.split(':')[0] ?? '';
+      // A resource that stays keeps what it uses: read what that is (when its type uses anything).
+      const stays = async (reason: string): Promise<void> => {
+        out({ status: 'skipped', reason });
+        if (handler.dependsOn.length === 0) return;
+        await limit(service)(async () => {
+          try {
+            const d = await handler.describe(ref, opts.ctx);
+            if (d !== GONE) for (const u of d.uses) keptUses.push({ arn: u, by: ref.name });
+          } catch {
+            unreadableTypes.add(handler.type);
+          }
+        });
+      };
       if (!typeSelected(handler.type, opts.types)) {
-        out({ status: 'skipped', reason: 'type excluded by --include-type/--exclude-type' });
+        await stays('type excluded by --include-type/--exclude-type');
         return;
       }
       const refusal = handler.protect?.(ref);
       if (refusal) {
-        out({ status: 'skipped', reason: refusal });
+        await stays(refusal);
         return;
       }
 
-      await limit(handler.type.split(':')[0] ?? '')(async () => {
+      await limit(service)(async () => {
         try {
           const d = await handler.describe(ref, opts.ctx);
           if (d === GONE) {
@@ -94,7 +116,16 @@ export async function reconcile(opts: {
             return;
           }
           const live: ResourceRef = d.region ? { ...ref, region: d.region } : ref;
+          const keep = (reason: string): void => {
+            if (!referenced) outcomes.push({ arn: live.arn, type: live.type, region: live.region, name: live.name, status: 'skipped', reason });
+            for (const u of d.uses) keptUses.push({ arn: u, by: live.name });
+          };
+          if (d.region && opts.regions && !opts.regions.includes(d.region)) {
+            keep(`its home region ${d.region} is not one of --region; left alone`);
+            return;
+          }
           if (!matchesTags(d.tags, opts.filters)) {
+            for (const u of d.uses) keptUses.push({ arn: u, by: live.name });
             if (!referenced) {
               outcomes.push({ arn: live.arn, type: live.type, region: live.region, name: live.name, status: 'skipped', reason: 'its live tags do not match (the Tagging API is stale); left alone' });
             }
@@ -113,22 +144,27 @@ export async function reconcile(opts: {
   await Promise.all(opts.hits.map((hit) => check(hit, false)));
 
   // Follow references: a tagged endpoint's config, a function's role... The Tagging API can lag behind
-  // (or, in emulators, mangle an ARN); a referenced resource joins the plan only if its own live tags
-  // match, exactly like a hit. One that does not match is not reported: it was never found by the tags.
-  for (let fresh = candidates.slice(); fresh.length > 0; ) {
+  // (or, in emulators, mangle an ARN); a referenced resource joins the candidates only if its own live
+  // tags match, exactly like a hit. One that does not match is not reported: it was never found by the
+  // tags. What resources that stay use is followed too, so that the whole chain under them stays.
+  let doneCandidates = 0;
+  let doneKept = 0;
+  while (doneCandidates < candidates.length || doneKept < keptUses.length) {
+    const arns = [
+      ...candidates.slice(doneCandidates).flatMap((c) => c.uses.map((arn) => ({ arn, region: c.ref.region }))),
+      ...keptUses.slice(doneKept).map((k) => ({ arn: k.arn, region: opts.homeRegion })),
+    ];
+    doneCandidates = candidates.length;
+    doneKept = keptUses.length;
     const refs: Hit[] = [];
-    for (const c of fresh) {
-      for (const arn of c.uses) {
-        const key = arnKey(arn);
-        if (seen.has(key) || !opts.handlers.some((h) => h.arnPattern.test(arn))) continue;
-        seen.add(key);
-        refs.push({ arn, tags: {}, region: c.ref.region });
-      }
+    for (const { arn, region } of arns) {
+      const key = arnKey(arn);
+      if (seen.has(key) || !opts.handlers.some((h) => h.arnPattern.test(arn))) continue;
+      seen.add(key);
+      refs.push({ arn, tags: {}, region });
     }
-    const before = candidates.length;
     await Promise.all(refs.map((hit) => check(hit, true)));
-    fresh = candidates.slice(before);
   }
   outcomes.sort((a, b) => byCodePoint(a.type, b.type) || byCodePoint(a.arn, b.arn));
-  return { candidates, outcomes };
+  return { candidates, outcomes, keptUses, unreadableTypes };
 }

@@ -54,6 +54,15 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
     return l;
   };
 
+  // Progress is best effort: a broken stderr must not stop the deletes or lose their outcomes.
+  const notify = (e: ExecEvent): void => {
+    try {
+      opts.onEvent?.(e);
+    } catch {
+      // ignored on purpose: the report and the journal still carry every outcome
+    }
+  };
+
   const running = new Map<string, Promise<Outcome>>();
   const run = (item: PlanItem): Promise<Outcome> => {
     let p = running.get(item.ref.arn);
@@ -77,13 +86,13 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
 
   const finish = (item: PlanItem, o: Pick<Outcome, 'status' | 'error' | 'reason'>): Outcome => {
     const outcome: Outcome = { arn: item.ref.arn, type: item.ref.type, region: item.ref.region, name: item.ref.name, ...o };
-    opts.onEvent?.({ kind: 'done', outcome });
+    notify({ kind: 'done', outcome });
     return outcome;
   };
 
   const deleteOne = async (item: PlanItem): Promise<Outcome> => {
     if (opts.signal?.aborted) return finish(item, { status: 'skipped', reason: 'interrupted before it was started' });
-    opts.onEvent?.({ kind: 'start', item });
+    notify({ kind: 'start', item });
     let deleteSent = false;
     try {
       const handler = opts.handlerFor(item.ref.type);
@@ -93,11 +102,12 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
       if (!matchesTags(tags, opts.filters)) {
         return finish(item, { status: 'skipped', reason: 'its tags changed since it was planned; left alone' });
       }
+      if (opts.signal?.aborted) return finish(item, { status: 'skipped', reason: 'interrupted before it was started' });
       await opts.journal?.append({ event: 'deleting', arn: item.ref.arn, type: item.ref.type, region: item.ref.region });
       deleteSent = true;
       await handler.delete(item.ref, opts.ctx);
       if (handler.waitUntilGone) {
-        opts.onEvent?.({ kind: 'waiting', item });
+        notify({ kind: 'waiting', item });
         await handler.waitUntilGone(item.ref, opts.ctx);
       }
       // It is deleted: a journal that cannot be written any more must not turn that into a failure.

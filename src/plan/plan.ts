@@ -112,3 +112,23 @@ export function typesUsedBy(from: Iterable<string>, dependsOn: (type: string) =>
 export function byCodePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * Candidates that must stay because a resource that stays uses them, directly or through other
+ * candidates (an excluded endpoint keeps its config, which keeps its models). Pure.
+ */
+export function heldByKept(
+  candidates: readonly Candidate[],
+  keptUses: readonly { readonly arn: string; readonly by: string }[],
+): Map<string, string> {
+  const byKey = new Map(candidates.map((c) => [arnKey(c.ref.arn), c]));
+  const held = new Map<string, string>();
+  const queue = [...keptUses];
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    const c = byKey.get(arnKey(next.arn));
+    if (!c || held.has(c.ref.arn)) continue;
+    held.set(c.ref.arn, `kept because ${next.by}, which uses it, stays`);
+    for (const u of c.uses) queue.push({ arn: u, by: c.ref.name });
+  }
+  return held;
+}

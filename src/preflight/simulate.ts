@@ -69,6 +69,9 @@ export async function simulatePlan(input: SimulationInput): Promise<SimulationRe
   const iam = await input.aws.get('iam', input.region, { maxAttempts: 2 });
   const ask = async (q: (typeof questions)[number]): Promise<DeniedAction[]> => {
     const denied: DeniedAction[] = [];
+    // A decision that hinges on context the simulator was not given (aws:ResourceTag/... conditions) is
+    // unknown, not denied: the real call carries that context.
+    const conditional = (missing: readonly string[] | undefined) => (missing?.length ?? 0) > 0;
     const pages = paginateSimulatePrincipalPolicy(
       { client: iam, pageSize: 1000 },
       { PolicySourceArn: source.arn, ActionNames: [q.action], ResourceArns: q.resources },
@@ -78,11 +81,11 @@ export async function simulatePlan(input: SimulationInput): Promise<SimulationRe
         const perResource = r.ResourceSpecificResults ?? [];
         if (perResource.length) {
           for (const rr of perResource) {
-            if (rr.EvalResourceDecision !== 'allowed') {
+            if (rr.EvalResourceDecision !== 'allowed' && !conditional(rr.MissingContextValues)) {
               denied.push({ type: q.type, action: q.action, resource: rr.EvalResourceName ?? '*', decision: rr.EvalResourceDecision ?? 'unknown' });
             }
           }
-        } else if (r.EvalDecision !== 'allowed') {
+        } else if (r.EvalDecision !== 'allowed' && !conditional(r.MissingContextValues)) {
           denied.push({ type: q.type, action: r.EvalActionName ?? q.action, resource: r.EvalResourceName ?? '*', decision: r.EvalDecision ?? 'unknown' });
         }
       }

@@ -32,7 +32,8 @@ async function waitUntilMappingGone(client: LambdaClient, ctx: HandlerContext, U
     try {
       return { state: WaiterState.RETRY, reason: await c.send(new GetEventSourceMappingCommand(input)) };
     } catch (err) {
-      return { state: isNotFound(err) ? WaiterState.SUCCESS : WaiterState.RETRY, reason: err };
+      // Gone is success; any other error (denied, throttled past the SDK's retries) ends the wait at once.
+      return { state: isNotFound(err) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
     }
   };
   checkExceptions(await createWaiter(waiterOptions(client, ctx, { minDelay: 1, maxDelay: 5 }), { UUID }, check));
@@ -99,7 +100,9 @@ export const lambdaFunction: ResourceHandler = {
     ]);
     const role = fn.Configuration?.Role;
     return {
-      tags: fn.Tags ?? {},
+      // GetFunction returns Tags only to callers allowed lambda:ListTags: ask ListTags itself, so that a
+      // denial is a read failure, never "no tags".
+      tags: (await client.send(new s.ListTagsCommand({ Resource: ref.arn }))).Tags ?? {},
       config: {
         ...withoutMetadata(fn),
         EventSourceMappings: eventSourceMappings,

@@ -94,11 +94,29 @@ describeWithMoto('the main job against moto', (moto) => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Plan: 4 resources in 3 layers');
     expect(r.stdout).toMatch(/Summary: 4 deleted, 0 failed/);
-    expect(r.stdout).toMatch(/skipped\s+iam:role\s+nova-demo-exec\s+— type excluded/);
+    expect(r.stdout).toMatch(/skipped\s+lambda:function\s+nova-demo-preprocess\s+— type excluded/);
     expect(r.stderr).toContain(`Backup of 4 resources written to ${backupDir}`);
     const after = await snapshot(moto().url);
     expect(after.roles).toContain('nova-demo-exec');
     expect(after.functions).toContain('nova-demo-preprocess');
     expect(after.models).toEqual(['nova-demo-model-keep']);
   });
+
+  it('an excluded endpoint keeps its config, its model and their role; the rest goes', async () => {
+    const r = await runCli([...tagArgs(), '--yes', '--json', '--backup-dir', backupDir, '--exclude-type', 'sagemaker:endpoint'], { moto: moto() });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    const status = (part: string) => report.resources.find((o) => o.arn.includes(part) && o.status !== 'unsupported');
+    expect(status(':endpoint/')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/excluded/) });
+    expect(status('endpoint-config/')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/kept because nova-demo-endpoint/) });
+    expect(status(':model/')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/kept because nova-demo-config/) });
+    expect(status(':role/')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/kept because nova-demo-model/) });
+    for (const part of [':function:', 's3:::', 'notebook-instance/']) expect(status(part)?.status).toBe('deleted');
+    const after = await snapshot(moto().url);
+    expect(after.endpoints).toEqual(['nova-demo-endpoint InService']);
+    expect(after.configs).toEqual(['nova-demo-config']);
+    expect(after.models).toContain('nova-demo-model');
+    expect(after.roles).toContain('nova-demo-exec');
+  });
 });
+

@@ -49,7 +49,6 @@ describe('arnKey', () => {
   });
 
   it.each([
-    ['arn:aws:iam::123456789012:role/Nova', 'arn:aws:iam::123456789012:role/nova'],
     ['arn:aws:s3:::Nova-Data', 'arn:aws:s3:::nova-data'],
     ['arn:aws:lambda:us-east-1:123456789012:function:Nova', 'arn:aws:lambda:us-east-1:123456789012:function:nova'],
   ])('compares %s exactly', (a, b) => {
@@ -59,5 +58,11 @@ describe('arnKey', () => {
 
   it('leaves a string that is not an ARN as it is', () => {
     expect(arnKey('Not-An-Arn')).toBe('Not-An-Arn');
+  });
+});
+
+describe('arnKey for IAM', () => {
+  it('folds case: IAM role names are unique regardless of case', () => {
+    expect(arnKey('arn:aws:iam::123456789012:role/Nova')).toBe(arnKey('arn:aws:iam::123456789012:role/nova'));
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/model.js';
-import { applySelection, buildPlan, typesUsedBy, type Plan, type PlanItem } from '../../src/plan/plan.js';
+import { applySelection, buildPlan, heldByKept, typesUsedBy, type Plan, type PlanItem } from '../../src/plan/plan.js';
 import { renderNotPlanned, renderPlan } from '../../src/plan/render.js';
 import { candidate } from '../helpers/fakes.js';
 
@@ -46,10 +46,16 @@ describe('buildPlan', () => {
     expect(item(plan, CONFIG).usesInPlan).toEqual([MODEL]);
   });
 
-  it('matches other services exactly', () => {
+  it('matches IAM references case-insensitively (IAM names are unique regardless of case)', () => {
     const plan = buildPlan([candidate(FUNCTION, 'lambda:function', ['arn:aws:iam::123456789012:role/service/Nova-Exec']), candidate(ROLE, 'iam:role')]);
+    expect(item(plan, FUNCTION).usesInPlan).toEqual([ROLE]);
+    expect(layers(plan)).toEqual({ 'nova-fn': 0, 'nova-exec': 1 });
+  });
+
+  it('matches other services exactly', () => {
+    const BUCKET = 'arn:aws:s3:::nova-data';
+    const plan = buildPlan([candidate(FUNCTION, 'lambda:function', ['arn:aws:s3:::Nova-Data']), candidate(BUCKET, 's3:bucket')]);
     expect(item(plan, FUNCTION).usesInPlan).toEqual([]);
-    expect(layers(plan)).toEqual({ 'nova-fn': 0, 'nova-exec': 0 });
   });
 
   it('deletes a role used by a function and a notebook after both', () => {
@@ -227,5 +233,25 @@ describe('renderNotPlanned', () => {
       `  failed      ${MODEL}  AccessDeniedException: no`,
       '  unsupported arn:aws:ec2:us-east-1:123456789012:instance/i-1',
     ]);
+  });
+});
+
+describe('heldByKept', () => {
+  it('keeps the whole chain under a resource that stays, and nothing else', () => {
+    const candidates = [
+      candidate(CONFIG, 'sagemaker:endpoint-config', [MODEL]),
+      candidate(MODEL, 'sagemaker:model', [ROLE]),
+      candidate(ROLE, 'iam:role'),
+      candidate(BUCKET, 's3:bucket'),
+    ];
+    const held = heldByKept(candidates, [{ arn: CONFIG.replace('nova-config', 'Nova-Config'), by: 'nova-ep' }]);
+    expect([...held.keys()].sort()).toEqual([CONFIG, MODEL, ROLE].sort());
+    expect(held.get(CONFIG)).toMatch(/kept because nova-ep/);
+    expect(held.get(ROLE)).toMatch(/kept because nova-model/);
+    expect(held.has(BUCKET)).toBe(false);
+  });
+
+  it('holds nothing when nothing stays', () => {
+    expect(heldByKept([candidate(MODEL, 'sagemaker:model', [ROLE]), candidate(ROLE, 'iam:role')], []).size).toBe(0);
   });
 });

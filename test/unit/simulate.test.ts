@@ -99,6 +99,14 @@ describe('simulatePlan', () => {
     });
   });
 
+  it('does not count a decision that hinges on missing context (a tag condition) as denied', async () => {
+    iam.on(SimulatePrincipalPolicyCommand).resolves({ EvaluationResults: [allowed('fake:DescribeThing')] });
+    iam.on(SimulatePrincipalPolicyCommand, { ActionNames: ['fake:DeleteThing'] }).resolves({
+      EvaluationResults: [{ EvalActionName: 'fake:DeleteThing', EvalResourceName: '*', EvalDecision: 'implicitDeny', MissingContextValues: ['aws:ResourceTag/project'] }],
+    });
+    expect(await simulate({ 'fake:thing': [THING_A] })).toMatchObject({ status: 'allowed' });
+  });
+
   it('lists the resources denied in ResourceSpecificResults, not the allowed ones', async () => {
     iam.on(SimulatePrincipalPolicyCommand).resolves({ EvaluationResults: [allowed('fake:DescribeThing')] });
     iam.on(SimulatePrincipalPolicyCommand, { ActionNames: ['fake:DeleteThing'] }).resolves({

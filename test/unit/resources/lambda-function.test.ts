@@ -51,9 +51,10 @@ describe('lambda:function', () => {
     lambda.on(GetFunctionCommand, { FunctionName: ARN }).resolves({
       Configuration: { FunctionName: 'nova-fn', FunctionArn: ARN, Role: ROLE, Runtime: 'python3.12' },
       Code: { RepositoryType: 'S3', Location: 'https://presigned.example/x' },
-      Tags: { project: 'nova' },
+      Tags: { stale: 'GetFunction tags are not used' },
       $metadata: {},
     });
+    lambda.on(ListTagsCommand, { Resource: ARN }).resolves({ Tags: { project: 'nova' } });
     lambda.on(ListEventSourceMappingsCommand)
       .resolvesOnce({ EventSourceMappings: [{ UUID: 'm1', State: 'Enabled' }], NextMarker: 'p2' })
       .resolvesOnce({ EventSourceMappings: [{ UUID: 'm2', State: 'Enabled' }] });
@@ -82,6 +83,7 @@ describe('lambda:function', () => {
 
   it('records an absent policy and an odd function-URL answer as null', async () => {
     lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' } });
+    lambda.on(ListTagsCommand).resolves({});
     lambda.on(ListEventSourceMappingsCommand).resolves({});
     lambda.on(ListAliasesCommand).resolves({});
     lambda.on(GetPolicyCommand).rejects(notFound('The resource you requested does not exist.'));
@@ -94,8 +96,20 @@ describe('lambda:function', () => {
     expect(d.tags).toEqual({});
   });
 
+  it('reads tags with ListTags, so that a denial is an error rather than "no tags"', async () => {
+    lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' } });
+    lambda.on(ListEventSourceMappingsCommand).resolves({});
+    lambda.on(ListAliasesCommand).resolves({});
+    lambda.on(GetPolicyCommand).resolves({});
+    lambda.on(GetFunctionUrlConfigCommand).resolves({});
+    lambda.on(GetFunctionConcurrencyCommand).resolves({});
+    lambda.on(ListTagsCommand).rejects(awsError('AccessDeniedException', 'not allowed: lambda:ListTags', 403));
+    await expect(handler.describe(ref(), ctx())).rejects.toThrow('lambda:ListTags');
+  });
+
   it('lets a denied sub-read through', async () => {
     lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' } });
+    lambda.on(ListTagsCommand).resolves({});
     lambda.on(ListEventSourceMappingsCommand).resolves({});
     lambda.on(ListAliasesCommand).resolves({});
     lambda.on(GetPolicyCommand).rejects(awsError('AccessDeniedException', 'not authorized to GetPolicy', 403));
