@@ -14,19 +14,22 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  {
-    // The house rules: only the UI prints; only the CLI exits; the planner does no I/O.
-    files: ['src/**/*.ts'],
-    ignores: ['src/ui/**', 'src/cli.ts'],
-    rules: {
-      'no-restricted-properties': [
-        'error',
-        { object: 'process', property: 'exit', message: 'only src/cli.ts exits' },
-        { object: 'process', property: 'stdout', message: 'print through the Ui (src/ui)' },
-        { object: 'process', property: 'stderr', message: 'print through the Ui (src/ui)' },
-      ],
-    },
-  },
+  // The house rules: only src/ui prints; only src/cli.ts exits.
+  ...(() => {
+    const exit = [
+      { object: 'process', property: 'exit', message: 'only src/cli.ts exits' },
+      { object: 'process', property: 'exitCode', message: 'only src/cli.ts sets the exit code' },
+    ];
+    const print = [
+      { object: 'process', property: 'stdout', message: 'print through src/ui' },
+      { object: 'process', property: 'stderr', message: 'print through src/ui' },
+    ];
+    return [
+      { files: ['src/**/*.ts'], ignores: ['src/ui/**', 'src/cli.ts'], rules: { 'no-restricted-properties': ['error', ...exit, ...print] } },
+      { files: ['src/ui/**/*.ts'], rules: { 'no-restricted-properties': ['error', ...exit] } },
+      { files: ['src/cli.ts'], rules: { 'no-restricted-properties': ['error', ...print] } },
+    ];
+  })(),
   {
     files: ['src/plan/**/*.ts'],
     rules: {

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, NovaError } from './errors.js';
+import { printError, printLines, terminalAttached } from './ui/console.js';
 
 // The SDK warns on every run that releases after January 2027 will need Node 22; the versions this
 // package pins support Node 20, so the warning tells our users nothing they can act on.
@@ -64,7 +65,7 @@ export function buildProgram(signal: AbortSignal, setExit: (code: number) => voi
         { ...raw, tag: raw.tag ?? [], region: raw.region ?? [], includeType: raw.includeType ?? [], excludeType: raw.excludeType ?? [], dryRun: raw.dryRun === true, interactive: raw.interactive === true, yes: raw.yes === true, json: raw.json === true },
         handlers.map((h) => h.type),
       );
-      const interactiveTerminal = process.stdin.isTTY === true && process.stderr.isTTY === true;
+      const interactiveTerminal = terminalAttached();
       if (opts.interactive && !interactiveTerminal && !opts.dryRun) {
         throw new NovaError('--interactive needs a terminal to ask in');
       }
@@ -78,7 +79,7 @@ export function buildProgram(signal: AbortSignal, setExit: (code: number) => voi
     .option('--json', 'as JSON')
     .action(async (o: { json?: boolean }) => {
       const [{ typesLines }, { handlers }] = await Promise.all([import('./commands/types.js'), import('./resources/index.js')]);
-      process.stdout.write(typesLines(handlers, o.json === true).join('\n') + '\n');
+      printLines(typesLines(handlers, o.json === true));
       setExit(ExitCode.Ok);
     });
   return program;
@@ -90,10 +91,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => {
     interrupts += 1;
     if (interrupts > 1) {
-      process.stderr.write('\nInterrupted twice: exiting now. The journal beside the backup shows what was sent.\n');
+      printError('Interrupted twice: exiting now. The journal beside the backup shows what was sent.', { notice: true });
       process.exit(130);
     }
-    process.stderr.write('\nInterrupted: no new deletes will start; waiting for those in flight (Ctrl-C again to quit at once).\n');
+    printError('Interrupted: no new deletes will start; waiting for those in flight (Ctrl-C again to quit at once).', { notice: true });
     abort.abort();
   });
 
@@ -113,14 +114,14 @@ function exitCodeFor(err: unknown): number {
     return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   }
   if (err instanceof NovaError) {
-    process.stderr.write(`nova-cleanup: ${err.message}\n`);
+    printError(err.message);
     return err.exitCode;
   }
   if (isPromptExit(err)) {
-    process.stderr.write('nova-cleanup: aborted at the prompt; nothing was deleted\n');
+    printError('aborted at the prompt; nothing was deleted');
     return ExitCode.Aborted;
   }
-  process.stderr.write(`nova-cleanup: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  printError(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   return ExitCode.Failed;
 }
 
