@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** A moto server (the AWS emulator) on 127.0.0.1, for the end-to-end tests, the demo and the benchmark. */
@@ -24,17 +24,16 @@ export function projectRoot(): string {
   return dir;
 }
 
-/** NOVA_MOTO_SERVER, else the project's own venv (.moto, made by scripts/setup-moto.sh), else PATH. */
+/**
+ * NOVA_MOTO_SERVER, else the project's own venv (.moto, made by scripts/setup-moto.sh, pinned to the
+ * version the tests expect). A moto_server on PATH is not used: older versions answer the Tagging API
+ * with HTTP 500 as soon as certain SageMaker resources exist.
+ */
 export function findMotoServer(): string | undefined {
   const fromEnv = process.env.NOVA_MOTO_SERVER;
   if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
   const local = join(projectRoot(), '.moto', 'bin', 'moto_server');
-  if (existsSync(local)) return local;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, 'moto_server');
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
+  return existsSync(local) ? local : undefined;
 }
 
 function freePort(): Promise<number> {
