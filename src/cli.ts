@@ -49,7 +49,7 @@ export function buildProgram(signal: AbortSignal, setExit: (code: number) => voi
     .option('--include-type <service:type>', "only these types, repeatable ('sagemaker:*' allowed)", collect)
     .option('--exclude-type <service:type>', 'never these types, repeatable', collect)
     .option('--account <id>', 'refuse to run unless the credentials belong to this account')
-    .addOption(new Option('--wait-timeout <seconds>', 'longest wait for one asynchronous delete').default('1800'))
+    .addOption(new Option('--wait-timeout <seconds>', 'longest wait for each asynchronous step of a delete (a notebook has up to three)').default('1800'))
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
     .exitOverride()
