@@ -66,18 +66,19 @@ try {
   title('2. Delete: --yes (as in CI); the backup is written before the first delete');
   const code = await cli(['--tag', tag, '--region', world.region, '--yes', '--backup-dir', backupDir], env);
 
-  say('\n(The one "unsupported" line is the emulator\'s: moto returns a malformed ARN for endpoint configs from the');
-  say('Tagging API. nova-cleanup leaves what it cannot parse alone, and reached the real config through the endpoint.)');
+  say('\n(The two warnings are the emulator\'s: moto returns an endpoint config\'s ARN from the Tagging API wrapped as');
+  say('"(\'arn:...\',)", which nova-cleanup reads and says so; and moto serves no Lambda deployment package, so the');
+  say('backup holds the function\'s configuration only, and says so. moto has no IAM policy simulator either.)');
 
   title('3. The backup');
   for (const f of (await readdir(backupDir)).sort()) {
     const path = join(backupDir, f);
     if (f.endsWith('.json')) {
-      const doc = JSON.parse(await readFile(path, 'utf8')) as { resources: { type: string; arn: string; config: object }[] };
-      say(`${path}: ${doc.resources.length} resources, full configuration of each`);
+      const doc = JSON.parse(await readFile(path, 'utf8')) as { plan: { items: unknown[]; digest: string }; resources: { type: string; arn: string; config: object }[] };
+      say(`${path}: the approved plan (${doc.plan.items.length} items, ${doc.plan.digest.slice(0, 19)}…) and ${doc.resources.length} resources' configuration`);
       for (const r of doc.resources) say(`  ${r.type.padEnd(28)} ${r.arn}  (${Object.keys(r.config).length} configuration fields)`);
     } else {
-      say(`${path}: the journal, one line per delete event`);
+      say(`${path}: the journal, one line per step of each delete (what \`nova-cleanup resume\` reads)`);
     }
   }
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, NovaError } from './errors.js';
 import { printError, printLines, terminalAttached } from './ui/console.js';
+import { VERSION } from './version.js';
 
 // The SDK warns on every run that releases after January 2027 will need Node 22; the versions this
 // package pins support Node 20, so the warning tells our users nothing they can act on.
@@ -10,72 +11,138 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 const EXAMPLES = `
 Examples:
-  # look first: what would be deleted (no change at all, no backup)
+  # look first: what would be deleted, and why everything else stays (no change at all, no backup)
   nova-cleanup --tag project=nova-demo --region us-east-1 --dry-run
 
-  # in a terminal: show the plan, ask once, back up, delete
-  nova-cleanup --tag project=nova-demo --region us-east-1 --region us-west-2
+  # in a terminal: show the plan, type the account id to confirm, back up, delete
+  nova-cleanup --tag project=nova-demo --region us-east-1,us-west-2
 
-  # decide resource by resource
-  nova-cleanup --tag project=nova-demo --interactive
+  # have a cleanup reviewed: write the plan, then carry out exactly that plan
+  nova-cleanup plan --tag project=nova-demo --region us-east-1 --out plan.json
+  nova-cleanup apply plan.json --yes
+
+  # finish a run that was stopped (Ctrl-C, a crash, a failure)
+  nova-cleanup resume ./nova-cleanup-backups/<run>.journal.ndjson --yes
 
   # CI: no questions, only in the expected account, JSON report on stdout
   nova-cleanup --tag project=nova-demo --tag env=dev,test --account 123456789012 --yes --json
 
-  # only SageMaker, never IAM roles
-  nova-cleanup --tag project=nova-demo --include-type 'sagemaker:*' --exclude-type iam:role --yes
-
-  # against a local emulator
-  nova-cleanup --tag project=nova-demo --endpoint-url http://127.0.0.1:5000 --dry-run
-
-Tags: --tag Key=Value (Key=v1,v2 matches either value, Key alone any value); several --tag must all match.
-Exit codes: 0 all planned deleted, nothing to do, or dry run; 1 a deletion (or a read) failed;
-            2 bad input, configuration or preflight error (nothing changed); 3 aborted by the user.
+Tags: --tag Key=Value (Key=v1,v2 matches either value, Key alone any value, Key="" an empty value);
+      several --tag must all match.
+Exit codes: 0 everything planned was deleted (or gone), nothing to do, or a dry run found no problem;
+            1 a deletion or a read failed, or a tagged resource is of an unsupported type;
+            2 bad input, configuration or preflight error (nothing changed);
+            3 stopped by the user (declined, Ctrl-C or SIGTERM: in-flight deletes finish, then the report);
+            130 a second Ctrl-C or SIGTERM: exited at once (resume finishes the job).
 `;
 
-export function buildProgram(signal: AbortSignal, setExit: (code: number) => void): Command {
-  const program = new Command('nova-cleanup')
-    .description('Delete every AWS resource that carries the given tags: dry-run first, backup before delete, dependency order.')
-    .version('0.1.0')
-    .option('-t, --tag <Key=Value>', 'tag to match, repeatable (Key=v1,v2 or Key); all must match', collect)
-    .option('-r, --region <region>', 'region to clean, repeatable (default: from the AWS config chain)', collect)
+type Setter = (code: number) => void;
+
+const selectionOptions = (c: Command): Command =>
+  c
+    .option('-t, --tag <Key=Value>', 'tag to match, repeatable (Key=v1,v2, Key, or Key="" for an empty value); all must match', collect)
+    .option('-r, --region <region>', 'region to clean, repeatable or comma-separated (default: from the AWS config chain)', collect)
+    .option('--include-type <service:type>', "only these types, repeatable ('sagemaker:*' allowed)", collect)
+    .option('--exclude-type <service:type>', 'never these types, repeatable', collect);
+
+const awsOptions = (c: Command): Command =>
+  c
     .option('--profile <name>', 'AWS profile to use')
     .option('--endpoint-url <url>', 'send every AWS call to this endpoint (emulators); AWS_ENDPOINT_URL works too')
-    .option('--dry-run', 'show what would be deleted; change nothing, write no backup')
+    .option('--account <id>', 'refuse to run unless the credentials belong to this account')
+    .option('--json', 'print the report as one JSON document on stdout (logs go to stderr)')
+    .addOption(new Option('--wait-timeout <seconds>', 'longest wait for each asynchronous step of a delete (a notebook has up to three)').default('1800'));
+
+const confirmOptions = (c: Command): Command =>
+  c
     .option('-i, --interactive', 'ask for each resource (yes / no / all remaining / quit)')
     .option('-y, --yes', 'ask nothing (required when there is no terminal)')
-    .option('--json', 'print the report as one JSON document on stdout (logs go to stderr)')
-    .option('--backup-dir <dir>', 'where the backup and journal are written', './nova-cleanup-backups')
-    .option('--include-type <service:type>', "only these types, repeatable ('sagemaker:*' allowed)", collect)
-    .option('--exclude-type <service:type>', 'never these types, repeatable', collect)
-    .option('--account <id>', 'refuse to run unless the credentials belong to this account')
-    .addOption(new Option('--wait-timeout <seconds>', 'longest wait for each asynchronous step of a delete (a notebook has up to three)').default('1800'))
-    .addHelpText('after', EXAMPLES)
+    .option('--backup-dir <dir>', 'where the backup and journal are written (a folder only you can write to)', './nova-cleanup-backups');
+
+/** commander's raw options with the repeatable ones defaulted and the switches made booleans. */
+function normalize(raw: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...raw,
+    tag: raw.tag ?? [],
+    region: raw.region ?? [],
+    includeType: raw.includeType ?? [],
+    excludeType: raw.excludeType ?? [],
+    dryRun: raw.dryRun === true,
+    interactive: raw.interactive === true,
+    yes: raw.yes === true,
+    json: raw.json === true,
+  };
+}
+
+async function deps(json: boolean, autoConfirm: boolean, signal: AbortSignal) {
+  const [{ registry }, { AutoUi, InteractiveUi }] = await Promise.all([import('./resources/index.js'), import('./ui/terminal.js')]);
+  const interactiveTerminal = terminalAttached();
+  const ui = autoConfirm || !interactiveTerminal ? new AutoUi(json) : new InteractiveUi(json);
+  return { ui, interactiveTerminal, signal, registry };
+}
+
+export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
+  const program = new Command('nova-cleanup')
+    .description('Delete every AWS resource that carries the given tags and that nothing left alone still uses: dry-run first, backup before delete, dependency order.')
+    .version(VERSION)
+    .enablePositionalOptions()
     .showSuggestionAfterError(true)
-    .exitOverride()
+    .exitOverride();
+  selectionOptions(program);
+  awsOptions(program);
+  confirmOptions(program);
+  program
+    .option('--dry-run', 'show what would be deleted and why; change nothing, write no backup')
+    .addHelpText('after', EXAMPLES)
     .action(async (raw: Record<string, unknown>) => {
       // Loaded on demand: `--help` and `types` stay fast.
-      const [{ parseCleanOptions }, { handlers }, { runClean }, { AutoUi, InteractiveUi }] = await Promise.all([
-        import('./options.js'),
-        import('./resources/index.js'),
-        import('./commands/clean.js'),
-        import('./ui/terminal.js'),
-      ]);
-      const opts = parseCleanOptions(
-        { ...raw, tag: raw.tag ?? [], region: raw.region ?? [], includeType: raw.includeType ?? [], excludeType: raw.excludeType ?? [], dryRun: raw.dryRun === true, interactive: raw.interactive === true, yes: raw.yes === true, json: raw.json === true },
-        handlers.map((h) => h.type),
-      );
-      const interactiveTerminal = terminalAttached();
-      if (opts.interactive && !interactiveTerminal && !opts.dryRun) {
-        throw new NovaError('--interactive needs a terminal to ask in');
-      }
-      const ui = opts.yes || opts.dryRun || !interactiveTerminal ? new AutoUi(opts.json) : new InteractiveUi(opts.json);
-      setExit(await runClean(opts, { ui, interactiveTerminal, signal }));
+      const [{ parseCleanOptions }, { runClean }, { registry }] = await Promise.all([import('./options.js'), import('./commands/clean.js'), import('./resources/index.js')]);
+      const opts = parseCleanOptions(normalize(raw), registry.handlers.map((h) => h.type));
+      if (opts.interactive && !terminalAttached() && !opts.dryRun) throw new NovaError('--interactive needs a terminal to ask in');
+      setExit(await runClean(opts, await deps(opts.json, opts.yes || opts.dryRun, signal)));
     });
+
+  const plan = program.command('plan').description('write the plan (what would be deleted, and why the rest stays) without changing anything');
+  selectionOptions(plan);
+  awsOptions(plan);
+  plan.option('-o, --out <file>', 'write the plan document here (JSON, mode 0600; never overwrites)').action(async (raw: Record<string, unknown>) => {
+    const [{ parseSelection, parseAwsOptions }, { runClean }, { registry }] = await Promise.all([import('./options.js'), import('./commands/clean.js'), import('./resources/index.js')]);
+    const r = normalize(raw);
+    const selection = parseSelection(r, registry.handlers.map((h) => h.type));
+    const aws = parseAwsOptions(r);
+    if (raw.out !== undefined && (typeof raw.out !== 'string' || raw.out === '')) throw new NovaError('--out: give a file name');
+    const out = raw.out as string | undefined;
+    setExit(await runClean({ ...selection, ...aws, interactive: false, yes: true, backupDir: '', dryRun: true, out, command: 'plan' }, await deps(aws.json, true, signal)));
+  });
+
+  const apply = program.command('apply').description('carry out a plan written by `plan --out`, and nothing else').argument('<plan>', 'the plan file');
+  awsOptions(apply);
+  confirmOptions(apply);
+  apply.option('-r, --region <region>', 'refuse unless each is one of the plan\'s regions', collect).action(async (file: string, raw: Record<string, unknown>) => {
+    const [{ parseAwsOptions, parseConfirmOptions }, { runApply }] = await Promise.all([import('./options.js'), import('./commands/apply.js')]);
+    const r = normalize(raw);
+    const aws = parseAwsOptions(r);
+    const confirm = parseConfirmOptions(r);
+    if (confirm.interactive && !terminalAttached()) throw new NovaError('--interactive needs a terminal to ask in');
+    const regions = (r.region as string[]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+    setExit(await runApply({ ...aws, ...confirm, file, regions }, await deps(aws.json, confirm.yes, signal)));
+  });
+
+  const resume = program
+    .command('resume')
+    .description('finish a run that was stopped: skip what its journal says is deleted, re-check and delete the rest')
+    .argument('<journal-or-backup>', 'the run\'s journal (.journal.ndjson) or backup (.json)');
+  awsOptions(resume);
+  resume.option('-y, --yes', 'ask nothing (required when there is no terminal)').action(async (file: string, raw: Record<string, unknown>) => {
+    const [{ parseAwsOptions }, { runResume }] = await Promise.all([import('./options.js'), import('./commands/resume.js')]);
+    const r = normalize(raw);
+    const aws = parseAwsOptions(r);
+    setExit(await runResume({ ...aws, file, yes: r.yes === true }, await deps(aws.json, r.yes === true, signal)));
+  });
 
   program
     .command('types')
-    .description('list the supported resource types and what each depends on')
+    .description('list the supported resource types, what each may use, and how each is tested')
     .option('--json', 'as JSON')
     .action(async (o: { json?: boolean }) => {
       const [{ typesLines }, { handlers }] = await Promise.all([import('./commands/types.js'), import('./resources/index.js')]);
@@ -88,15 +155,17 @@ export function buildProgram(signal: AbortSignal, setExit: (code: number) => voi
 async function main(): Promise<void> {
   const abort = new AbortController();
   let interrupts = 0;
-  process.on('SIGINT', () => {
+  const stop = (signal: string) => {
     interrupts += 1;
     if (interrupts > 1) {
-      printError('Interrupted twice: exiting now. The journal beside the backup shows what was sent.', { notice: true });
+      printError(`${signal} again: exiting now (exit 130). The journal beside the backup shows what was sent; \`nova-cleanup resume <journal>\` finishes the job.`, { notice: true });
       process.exit(130);
     }
-    printError('Interrupted: no new deletes will start; waiting for those in flight (Ctrl-C again to quit at once).', { notice: true });
+    printError(`${signal}: no new deletes will start; waiting for those in flight, then the report (${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to quit at once).`, { notice: true });
     abort.abort();
-  });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 
   let code: number = ExitCode.Ok;
   const program = buildProgram(abort.signal, (c) => (code = c));
@@ -105,7 +174,10 @@ async function main(): Promise<void> {
   } catch (err) {
     code = exitCodeFor(err);
   }
+  if (abort.signal.aborted && code === ExitCode.Ok) code = ExitCode.Aborted;
   process.exitCode = code;
+  // A backstop: a filesystem call that never answers (a hung mount) must not keep a finished run alive.
+  setTimeout(() => process.exit(code), 3000).unref();
 }
 
 function exitCodeFor(err: unknown): number {

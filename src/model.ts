@@ -2,7 +2,7 @@
 
 export type Tags = Record<string, string>;
 
-/** One `--tag` option: a key, and the values that match (empty: any value, or none). */
+/** One `--tag` option: a key, and the values that match (empty: any value). */
 export interface TagFilter {
   readonly key: string;
   readonly values: readonly string[];
@@ -13,7 +13,7 @@ export interface ResourceRef {
   readonly arn: string;
   /** Handler type id, e.g. `sagemaker:endpoint`. */
   readonly type: string;
-  /** The region its API is called in (for S3: the bucket's home region). */
+  /** The region its API is called in (for S3: the bucket's home region; for IAM: the run's first region). */
   readonly region: string;
   readonly account: string;
   readonly partition: string;
@@ -21,8 +21,53 @@ export interface ResourceRef {
   readonly name: string;
 }
 
-/** Final status of one resource in a run. `planned` only appears in a dry run. */
-export type Status = 'deleted' | 'failed' | 'skipped' | 'gone' | 'unsupported' | 'planned';
+/**
+ * Final status of one resource in a run. `planned` only appears in a dry run and in `plan`; `blocked`
+ * is a delete that cannot succeed yet (Object Lock, a commitment term) and is shown before anything starts.
+ */
+export type Status = 'deleted' | 'failed' | 'skipped' | 'gone' | 'unsupported' | 'planned' | 'blocked';
+
+/**
+ * The rule that decided a resource's fate. Every outcome names one, in the plan and in the report, so
+ * that two runs on the same account state can be compared rule by rule.
+ */
+export type Rule =
+  /** Matches the tags, is in scope, and nothing that stays uses it. */
+  | 'delete'
+  /** Its live tags (read from its own service) do not match the filter. */
+  | 'tags-not-matching'
+  /** Its type is excluded by --include-type / --exclude-type. */
+  | 'type-excluded'
+  /** It lives outside the run's --region (an S3 bucket's home region). */
+  | 'outside-regions'
+  /** Its type refuses it (service-linked role, ...). */
+  | 'protected'
+  /** The IAM role the run itself is using. */
+  | 'caller-role'
+  /** A resource that stays uses it. */
+  | 'in-use'
+  /** A resource that could not be read, or of an unsupported type, may use it. */
+  | 'held-back'
+  /** IAM reports it was last used in a region this run did not examine. */
+  | 'last-used-elsewhere'
+  /** The user declined it (or something that uses it) at the prompt. */
+  | 'declined'
+  /** Its delete cannot succeed now (Object Lock, ...): shown before anything starts. */
+  | 'blocked'
+  /** It no longer exists. */
+  | 'gone'
+  /** No handler knows its type; it is left alone and holds back what its service may use. */
+  | 'unsupported'
+  /** Reading it failed; it is left alone and holds back what its type may use. */
+  | 'unreadable'
+  /** `apply`/`resume`: its tags changed since the plan was made. */
+  | 'changed-since-plan'
+  /** Execution: a resource that uses it was not deleted, so it was not attempted. */
+  | 'not-attempted'
+  /** Execution: the run was interrupted before its turn. */
+  | 'interrupted'
+  /** Execution: its delete was attempted and failed. */
+  | 'delete-failed';
 
 export interface Outcome {
   readonly arn: string;
@@ -30,10 +75,13 @@ export interface Outcome {
   readonly region: string;
   readonly name: string;
   readonly status: Status;
+  readonly rule: Rule;
   /** The AWS error (name and message) for `failed`. */
   readonly error?: string;
-  /** Why, for `skipped`, `gone` and `unsupported`. */
+  /** Why, in words. */
   readonly reason?: string;
+  /** What a failed or stopped delete had already removed (sub-resources, object versions). */
+  readonly removed?: readonly string[];
 }
 
 export interface Identity {
@@ -43,8 +91,8 @@ export interface Identity {
 }
 
 export type SimulationResult =
-  | { readonly status: 'allowed'; readonly checked: number }
-  | { readonly status: 'denied'; readonly denied: readonly DeniedAction[] }
+  | { readonly status: 'allowed'; readonly checked: number; readonly calls: number }
+  | { readonly status: 'denied'; readonly denied: readonly DeniedAction[]; readonly calls: number }
   | { readonly status: 'unavailable'; readonly reason: string }
   | { readonly status: 'not-needed' };
 
@@ -62,15 +110,20 @@ export interface Summary {
   readonly gone: number;
   readonly unsupported: number;
   readonly planned: number;
+  readonly blocked: number;
 }
 
 export interface Report {
-  readonly version: 1;
+  readonly version: 2;
+  readonly tool: { readonly name: 'nova-cleanup'; readonly version: string };
+  readonly command: string;
+  readonly runId?: string;
   readonly dryRun: boolean;
   readonly account: string;
   readonly principal: string;
   readonly regions: readonly string[];
   readonly tagFilters: readonly TagFilter[];
+  readonly planPath?: string;
   readonly backupPath?: string;
   readonly journalPath?: string;
   readonly interrupted: boolean;

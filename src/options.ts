@@ -2,69 +2,134 @@ import { z } from 'zod';
 import { NovaError } from './errors.js';
 import type { TagFilter } from './model.js';
 
-/** Options of the main command, validated once at the edge; everything inside gets this typed shape. */
-export interface CleanOptions {
-  readonly tags: TagFilter[];
-  readonly regions: string[];
+/** How the run reaches AWS: shared by every command that calls it. */
+export interface AwsOptions {
   readonly profile?: string | undefined;
   readonly endpointUrl?: string | undefined;
-  readonly dryRun: boolean;
-  readonly interactive: boolean;
-  readonly yes: boolean;
-  readonly json: boolean;
-  readonly backupDir: string;
-  readonly includeTypes: string[];
-  readonly excludeTypes: string[];
   readonly account?: string | undefined;
+  readonly json: boolean;
   readonly waitTimeout: number;
 }
 
-/** `Key=v1,v2` → {key, values: [v1, v2]}; `Key` → any value. Split on the first `=`. */
+/** What to look for: `clean` and `plan`. */
+export interface SelectionOptions {
+  readonly tags: TagFilter[];
+  readonly regions: string[];
+  readonly includeTypes: string[];
+  readonly excludeTypes: string[];
+}
+
+/** How to confirm and where to back up: `clean`, `apply`, `resume`. */
+export interface ConfirmOptions {
+  readonly interactive: boolean;
+  readonly yes: boolean;
+  readonly backupDir: string;
+}
+
+export interface CleanOptions extends AwsOptions, SelectionOptions, ConfirmOptions {
+  readonly dryRun: boolean;
+}
+
+/** The explicit way to ask for an empty tag value: `--tag 'Key=""'`. */
+export const EMPTY_VALUE = '""';
+
+/**
+ * `Key=v1,v2` → {key, values: [v1, v2]}; `Key` → any value. Split on the first `=`. A trailing comma or
+ * an empty value is an error unless the empty value is asked for explicitly (`Key=""`); whitespace
+ * around a key or a value is refused (it would silently match nothing).
+ */
+/** A control character (C0 or DEL): never part of a tag anyone means to type. */
+const hasControl = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+
 export function parseTag(raw: string): TagFilter {
+  if (hasControl(raw)) throw new Error(`"${printable(raw)}" contains a control character`);
   const eq = raw.indexOf('=');
-  const key = (eq === -1 ? raw : raw.slice(0, eq)).trim();
-  if (!key) throw new Error(`"${raw}" has no tag key (use Key=Value, Key=v1,v2 or Key)`);
+  const key = eq === -1 ? raw : raw.slice(0, eq);
+  if (!key.trim()) throw new Error(`"${raw}" has no tag key (use Key=Value, Key=v1,v2 or Key)`);
+  if (key !== key.trim()) throw new Error(`tag key "${key}" has whitespace around it; remove it (tag keys rarely do)`);
   if (key.length > 128) throw new Error(`tag key "${key.slice(0, 20)}..." is longer than 128 characters`);
   if (eq === -1) return { key, values: [] };
   const values = raw.slice(eq + 1).split(',');
-  if (values.length > 20) throw new Error(`tag ${key} has more than 20 values (the Tagging API's limit)`);
-  for (const v of values) if (v.length > 256) throw new Error(`a value of tag ${key} is longer than 256 characters`);
-  return { key, values };
+  const out: string[] = [];
+  for (const v of values) {
+    if (v === '') {
+      throw new Error(
+        values.length === 1
+          ? `tag ${key} has an empty value; to match resources whose ${key} is empty, write ${key}=${EMPTY_VALUE}; to match any value, write ${key} alone`
+          : `tag ${key}: "${raw.slice(eq + 1)}" has an empty value (a stray comma?); to match an empty value, write ${EMPTY_VALUE}`,
+      );
+    }
+    const value = v === EMPTY_VALUE ? '' : v;
+    if (value !== value.trim()) throw new Error(`tag ${key}: value "${v}" has whitespace around it; remove it (tag values rarely do)`);
+    if (value.length > 256) throw new Error(`a value of tag ${key} is longer than 256 characters`);
+    if (out.includes(value)) throw new Error(`tag ${key}: value "${v}" is given twice`);
+    out.push(value);
+  }
+  if (out.length > 20) throw new Error(`tag ${key} has more than 20 values (the Tagging API's limit)`);
+  return { key, values: out };
 }
+
+const printable = (s: string): string =>
+  [...s].map((c) => (hasControl(c) ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : c)).join('');
 
 const typePattern = /^[a-z0-9-]+:([a-z0-9-]+|\*)$/;
 
-const schema = z.object({
-  tag: z.array(z.string()).default([]),
-  region: z.array(z.string().min(1)).default([]),
+const awsSchema = {
   profile: z.string().min(1).optional(),
   endpointUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  dryRun: z.boolean().default(false),
-  interactive: z.boolean().default(false),
-  yes: z.boolean().default(false),
+  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
   json: z.boolean().default(false),
-  backupDir: z.string().min(1).default('./nova-cleanup-backups'),
+  waitTimeout: z.coerce.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(1, 'must be at least 1').max(86_400, 'must be at most 86400 (a day)').default(1800),
+};
+const selectionSchema = {
+  tag: z.array(z.string()).default([]),
+  region: z.array(z.string().min(1, 'must not be empty')).default([]),
   includeType: z.array(z.string().regex(typePattern, 'must look like service:type or service:*')).default([]),
   excludeType: z.array(z.string().regex(typePattern, 'must look like service:type or service:*')).default([]),
-  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
-  waitTimeout: z.coerce.number().int().min(1).max(86_400).default(1800),
-});
-
-const flagNames: Record<string, string> = {
-  tag: '--tag', region: '--region', profile: '--profile', endpointUrl: '--endpoint-url', backupDir: '--backup-dir',
-  includeType: '--include-type', excludeType: '--exclude-type', account: '--account', waitTimeout: '--wait-timeout',
+};
+const confirmSchema = {
+  interactive: z.boolean().default(false),
+  yes: z.boolean().default(false),
+  backupDir: z.string().min(1, 'must not be empty').default('./nova-cleanup-backups'),
 };
 
-/** Validates commander's raw options; bad input becomes one NovaError line (exit 2). */
-export function parseCleanOptions(raw: Record<string, unknown>, knownTypes: readonly string[]): CleanOptions {
-  const parsed = schema.safeParse(raw);
+const flagNames: Record<string, string> = {
+  tag: '--tag',
+  region: '--region',
+  profile: '--profile',
+  endpointUrl: '--endpoint-url',
+  backupDir: '--backup-dir',
+  includeType: '--include-type',
+  excludeType: '--exclude-type',
+  account: '--account',
+  waitTimeout: '--wait-timeout',
+  out: '--out',
+};
+
+function parseWith<S extends z.ZodRawShape>(shape: S, raw: Record<string, unknown>): z.infer<z.ZodObject<S>> {
+  const parsed = z.object(shape).safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const flag = flagNames[String(issue?.path[0] ?? '')] ?? String(issue?.path[0] ?? 'option');
     const value = issue?.path.length ? pick(raw, issue.path) : undefined;
     throw new NovaError(`${flag}${value !== undefined ? ` "${String(value)}"` : ''}: ${issue?.message ?? 'invalid'}`);
   }
-  const o = parsed.data;
+  return parsed.data;
+}
+
+export function parseAwsOptions(raw: Record<string, unknown>): AwsOptions {
+  const o = parseWith(awsSchema, raw);
+  return { profile: o.profile, endpointUrl: o.endpointUrl, account: o.account, json: o.json, waitTimeout: o.waitTimeout };
+}
+
+export function parseConfirmOptions(raw: Record<string, unknown>): ConfirmOptions {
+  const o = parseWith(confirmSchema, raw);
+  if (o.interactive && o.yes) throw new NovaError('--interactive and --yes contradict each other; choose one');
+  return o;
+}
+
+export function parseSelection(raw: Record<string, unknown>, knownTypes: readonly string[]): SelectionOptions {
+  const o = parseWith(selectionSchema, raw);
   if (o.tag.length === 0) throw new NovaError('at least one --tag Key=Value is required: nova-cleanup never deletes untagged resources');
   const tags: TagFilter[] = [];
   for (const raw of o.tag) {
@@ -77,27 +142,21 @@ export function parseCleanOptions(raw: Record<string, unknown>, knownTypes: read
     if (tags.some((t) => t.key === f.key)) throw new NovaError(`--tag: key "${f.key}" given twice; list its values once, as ${f.key}=v1,v2`);
     tags.push(f);
   }
-  if (tags.length > 50) throw new NovaError('--tag: at most 50 tag keys (the Tagging API\'s limit)');
+  if (tags.length > 50) throw new NovaError("--tag: at most 50 tag keys (the Tagging API's limit)");
+  const regions = o.region.flatMap((r) => r.split(',')).map((r) => r.trim());
+  if (regions.some((r) => r === '')) throw new NovaError('--region: an empty region (a stray comma?)');
   for (const t of [...o.includeType, ...o.excludeType]) {
     const known = t.endsWith(':*') ? knownTypes.some((k) => k.startsWith(t.slice(0, -1))) : knownTypes.includes(t);
     if (!known) throw new NovaError(`unknown type "${t}"; see \`nova-cleanup types\` (known: ${knownTypes.join(', ')})`);
   }
-  if (o.interactive && o.yes) throw new NovaError('--interactive and --yes contradict each other; choose one');
-  return {
-    tags,
-    regions: [...new Set(o.region)],
-    profile: o.profile,
-    endpointUrl: o.endpointUrl,
-    dryRun: o.dryRun,
-    interactive: o.interactive,
-    yes: o.yes,
-    json: o.json,
-    backupDir: o.backupDir,
-    includeTypes: o.includeType,
-    excludeTypes: o.excludeType,
-    account: o.account,
-    waitTimeout: o.waitTimeout,
-  };
+  return { tags, regions: [...new Set(regions)], includeTypes: o.includeType, excludeTypes: o.excludeType };
+}
+
+export function parseCleanOptions(raw: Record<string, unknown>, knownTypes: readonly string[]): CleanOptions {
+  const selection = parseSelection(raw, knownTypes);
+  const aws = parseAwsOptions(raw);
+  const confirm = parseConfirmOptions(raw);
+  return { ...selection, ...aws, ...confirm, dryRun: raw.dryRun === true };
 }
 
 function pick(raw: Record<string, unknown>, path: readonly PropertyKey[]): unknown {

@@ -177,6 +177,18 @@ export async function buildWorld(o: WorldOptions): Promise<World> {
   return { tagKey: key, tagValue: value, region, tagged, decoys };
 }
 
+/** What the default world (prefix nova-demo, us-east-1) leaves once every tagged resource is gone: the decoys, untouched. */
+export const CLEANED: Readonly<Record<string, readonly string[]>> = {
+  roles: ['nova-demo-exec-keep', 'nova-demo-other-exec'],
+  buckets: ['nova-demo-artifacts-keep versions=1 markers=0', 'nova-demo-other-bucket versions=1 markers=0'],
+  functions: ['nova-demo-preprocess-keep'],
+  mappings: [],
+  models: ['nova-demo-model-keep'],
+  configs: [],
+  endpoints: [],
+  notebooks: ['nova-demo-other-notebook InService'],
+};
+
 /** Everything in the emulated account, by family, sorted: equal snapshots mean nothing changed. */
 export async function snapshot(endpoint: string, region = 'us-east-1'): Promise<Record<string, string[]>> {
   const cfg = clientConfig(endpoint, region);

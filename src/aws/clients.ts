@@ -1,3 +1,5 @@
+import { isErrorNamed } from './errors.js';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
@@ -12,14 +14,33 @@ export interface AwsSettings {
   readonly endpoint?: string | undefined;
   /** Total attempts per call (SDK retry strategy, adaptive mode). */
   readonly maxAttempts?: number | undefined;
-  /** Dry run: every client refuses, before sending, any operation that is not a read. */
-  readonly readOnly?: boolean | undefined;
+  /**
+   * Dry run: the operations each client may send (every other one is refused before it is sent). The
+   * list is explicit, per client: a name that merely starts with Get (STS GetSessionToken,
+   * GetFederationToken) is not a read.
+   */
+  readonly readOnly?: ReadonlyMap<ServiceName, ReadonlySet<string>> | undefined;
 }
 
-/** Operations that only read: what a dry run may send. SimulatePrincipalPolicy evaluates, it changes nothing. */
-export function isReadOnlyOperation(commandName: string): boolean {
-  const op = commandName.replace(/Command$/, '');
-  return /^(Get|List|Describe|Head|Simulate)[A-Z]/.test(op);
+/** The reads the core itself sends (identity, discovery, regions, the permission check, the alias). */
+export const CORE_READS: { readonly [K in ServiceName]?: readonly string[] } = {
+  sts: ['GetCallerIdentity'],
+  tagging: ['GetResources'],
+  iam: ['GetRole', 'SimulatePrincipalPolicy', 'ListAccountAliases'],
+  ec2: ['DescribeRegions'],
+};
+
+/** Builds the dry-run allow list from the core's reads and each type's declared reads. */
+export function readOnlyOperations(extra: Iterable<{ readonly client: ServiceName; readonly reads: readonly string[] }>): Map<ServiceName, Set<string>> {
+  const out = new Map<ServiceName, Set<string>>();
+  const add = (client: ServiceName, ops: readonly string[]) => {
+    const set = out.get(client) ?? new Set<string>();
+    for (const op of ops) set.add(op);
+    out.set(client, set);
+  };
+  for (const [client, ops] of Object.entries(CORE_READS)) add(client as ServiceName, ops ?? []);
+  for (const e of extra) add(e.client, e.reads);
+  return out;
 }
 
 /** Thrown by a read-only client instead of sending a mutating call. */
@@ -31,11 +52,12 @@ export class MutationBlockedError extends Error {
 }
 
 interface MiddlewareStackLike {
-  add(mw: unknown, opts: { step: 'initialize'; name: string; priority?: 'high' }): void;
+  add(mw: unknown, opts: { step: 'initialize' | 'deserialize'; name: string; priority?: 'high' | 'low' }): void;
 }
 
 export interface ClientTypes {
   sts: STSClient;
+  ec2: EC2Client;
   iam: IAMClient;
   tagging: ResourceGroupsTaggingAPIClient;
   s3: S3Client;
@@ -49,6 +71,7 @@ type Ctor<C> = new (config: Record<string, unknown>) => C;
 /** Each SDK package is imported on first use only: `--help` and `types` load none of them. */
 const loaders: { [K in ServiceName]: () => Promise<Ctor<ClientTypes[K]>> } = {
   sts: async () => (await import('@aws-sdk/client-sts')).STSClient as Ctor<STSClient>,
+  ec2: async () => (await import('@aws-sdk/client-ec2')).EC2Client as Ctor<EC2Client>,
   iam: async () => (await import('@aws-sdk/client-iam')).IAMClient as Ctor<IAMClient>,
   tagging: async () =>
     (await import('@aws-sdk/client-resource-groups-tagging-api')).ResourceGroupsTaggingAPIClient as Ctor<ResourceGroupsTaggingAPIClient>,
@@ -76,7 +99,9 @@ export class AwsClients {
     if (!hit) {
       hit = loaders[service]().then((Client) => {
         const client = new Client(this.configFor(service, region, attempts));
-        if (this.settings.readOnly) guardReadOnly((client as unknown as { middlewareStack: MiddlewareStackLike }).middlewareStack);
+        const stack = (client as unknown as { middlewareStack: MiddlewareStackLike }).middlewareStack;
+        if (this.settings.readOnly) guardReadOnly(stack, service, this.settings.readOnly.get(service) ?? new Set());
+        if (service === 'iam') retryDeleteConflicts(stack);
         return client;
       });
       this.cache.set(key, hit);
@@ -110,15 +135,38 @@ export class AwsClients {
   }
 }
 
-/** The first middleware of every call: a mutating operation never leaves the process. */
-function guardReadOnly(stack: MiddlewareStackLike): void {
+/** The first middleware of every call: in a dry run, an operation not on the client's read list never leaves the process. */
+function guardReadOnly(stack: MiddlewareStackLike, service: ServiceName, allowed: ReadonlySet<string>): void {
   stack.add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => {
       const name = context.commandName ?? 'an unnamed command';
-      if (!isReadOnlyOperation(name)) return Promise.reject(new MutationBlockedError(name));
+      if (!allowed.has(name.replace(/Command$/, ''))) return Promise.reject(new MutationBlockedError(`${service}:${name}`));
       return next(args);
     },
     { step: 'initialize', name: 'novaCleanupReadOnlyGuard', priority: 'high' },
+  );
+}
+
+/** IAM operations whose DeleteConflict, right after a detach, is IAM's eventual consistency. */
+const CONFLICT_RETRIED = new Set(['DeleteRoleCommand', 'DeletePolicyCommand', 'DeleteInstanceProfileCommand']);
+
+/**
+ * Marks IAM's DeleteConflict on a delete as retryable, so the SDK's own retry strategy (its backoff and
+ * the client's maxAttempts) retries it a bounded number of times: no loop of our own.
+ */
+function retryDeleteConflicts(stack: MiddlewareStackLike): void {
+  stack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        const e = err as { $retryable?: unknown };
+        // The SDK names it DeleteConflictException; DeleteConflict is its code.
+        if (isErrorNamed(err, 'DeleteConflict', 'DeleteConflictException') && CONFLICT_RETRIED.has(context.commandName ?? '') && e.$retryable === undefined) e.$retryable = {};
+        throw err;
+      }
+    },
+    { step: 'deserialize', name: 'novaCleanupDeleteConflictRetry', priority: 'high' },
   );
 }
 

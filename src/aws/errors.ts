@@ -21,35 +21,23 @@ export function httpStatus(err: unknown): number | undefined {
   return asSdk(err).$metadata?.httpStatusCode;
 }
 
-const NOT_FOUND_NAMES = new Set([
-  'ResourceNotFoundException',
-  'ResourceNotFound',
-  'NoSuchEntity',
-  'NoSuchEntityException',
-  'NoSuchBucket',
-  'NotFound',
-]);
-
-/** True when the error says the resource does not exist (any service's way of saying so). */
-export function isNotFound(err: unknown): boolean {
-  const name = errorName(err);
-  if (isErrorNamed(err, ...NOT_FOUND_NAMES)) return true;
-  // SageMaker answers a missing resource with a ValidationException whose text says so.
-  if (name === 'ValidationException' && /could not find|does not exist|not found|RecordNotFound/i.test(messageOf(err))) {
-    return true;
-  }
-  return false;
-}
-
-/** True for an error of one of the given names (or codes). */
-export function isErrorNamed(err: unknown, ...names: string[]): boolean {
+/** True for an error of one of the given names (or codes). Not-found is decided this way, per type. */
+export function isErrorNamed(err: unknown, ...names: readonly string[]): boolean {
   const e = asSdk(err);
   return names.some((n) => n === e.name || n === e.Code || n === e.code);
 }
 
+const ACCESS_DENIED = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'UnauthorizedException'];
+
 export function isAccessDenied(err: unknown): boolean {
-  return isErrorNamed(err, 'AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError') ||
-    httpStatus(err) === 403;
+  return isErrorNamed(err, ...ACCESS_DENIED) || httpStatus(err) === 403;
+}
+
+const EXPIRED = ['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'InvalidClientTokenId', 'UnrecognizedClientException', 'InvalidAccessKeyId', 'SignatureDoesNotMatch'];
+
+/** The credentials are expired or not valid: nothing more can be done with them. */
+export function isCredentialError(err: unknown): boolean {
+  return isErrorNamed(err, ...EXPIRED) || errorName(err) === 'CredentialsProviderError';
 }
 
 function messageOf(err: unknown): string {

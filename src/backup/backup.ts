@@ -1,6 +1,21 @@
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { TagFilter, Tags } from '../model.js';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import { NovaError } from '../errors.js';
+import type { Tags } from '../model.js';
+import type { PlanDocument } from '../plan/document.js';
+import type { Artifact } from '../resources/handler.js';
+import { withinDeadline, writeExclusive } from './files.js';
+import { verifyPlan } from './plan-file.js';
+
+export const BACKUP_FORMAT = 'nova-cleanup-backup';
+export const BACKUP_VERSION = 2;
+
+/** A file saved beside the backup (a Lambda deployment package), or why it could not be. */
+export type SavedArtifact =
+  | { readonly name: string; readonly path: string; readonly sha256: string; readonly bytes: number }
+  | { readonly name: string; readonly error: string };
 
 export interface BackupEntry {
   readonly arn: string;
@@ -8,76 +23,118 @@ export interface BackupEntry {
   readonly region: string;
   readonly name: string;
   readonly tags: Tags;
+  /** Its configuration as read just before the first delete. */
   readonly config: Record<string, unknown>;
-}
-
-export interface BackupDocument {
-  readonly format: 'nova-cleanup-backup';
-  readonly version: 1;
-  readonly createdAt: string;
-  readonly account: string;
-  readonly principal: string;
-  readonly regions: readonly string[];
-  readonly tagFilters: readonly TagFilter[];
-  readonly resources: readonly BackupEntry[];
-}
-
-const FILE_MODE = 0o600;
-
-export function backupFileName(account: string, at: Date): string {
-  return `nova-cleanup-${account}-${at.toISOString().replace(/[:.]/g, '-')}.json`;
+  readonly artifacts: readonly SavedArtifact[];
 }
 
 /**
- * Writes the backup atomically: a temporary file in the same folder (mode 0600, fsynced), then a
- * rename, so a reader sees either nothing or the whole document. Returns its path.
+ * The backup: the plan that was approved (what was meant), and each resource's configuration read just
+ * before the first delete (what existed), with the files the backup keeps beside itself.
  */
-export async function writeBackup(dir: string, doc: BackupDocument, at = new Date()): Promise<string> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const path = join(dir, backupFileName(doc.account, at));
-  const tmp = `${path}.${process.pid}.tmp`;
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(tmp, 'wx', FILE_MODE);
-    await fh.writeFile(JSON.stringify(doc, null, 2) + '\n', 'utf8');
-    await fh.sync();
-    await fh.close();
-    fh = undefined;
-    await rename(tmp, path);
-  } catch (err) {
-    await fh?.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  return path;
+export interface BackupDocument {
+  readonly format: typeof BACKUP_FORMAT;
+  readonly version: typeof BACKUP_VERSION;
+  readonly runId: string;
+  readonly createdAt: string;
+  readonly plan: PlanDocument;
+  readonly resources: readonly BackupEntry[];
 }
 
-/** Append-only NDJSON record of each delete as it happens, beside the backup (mode 0600). */
-export class Journal {
-  private chain: Promise<void> = Promise.resolve();
+/** Where one run's files go: the backup, its journal, and the folder of saved files. */
+export interface RunFiles {
+  readonly backup: string;
+  readonly journal: string;
+  readonly files: string;
+}
 
-  private constructor(
-    readonly path: string,
-    private readonly fh: FileHandle,
-  ) {}
+export function runFiles(dir: string, account: string, runId: string, at: Date): RunFiles {
+  const base = join(dir, `nova-cleanup-${account}-${at.toISOString().replace(/[:.]/g, '-')}-${runId.slice(0, 8)}`);
+  return { backup: `${base}.json`, journal: `${base}.journal.ndjson`, files: `${base}.files` };
+}
 
-  static async open(path: string): Promise<Journal> {
-    return new Journal(path, await open(path, 'a', FILE_MODE));
-  }
+/** The journal path of a backup (and the other way round). */
+export function journalOf(backupPath: string): string {
+  return backupPath.replace(/\.json$/, '.journal.ndjson');
+}
+export function backupOf(journalPath: string): string {
+  return journalPath.replace(/\.journal\.ndjson$/, '.json');
+}
 
-  /** Resolves once the line is written and flushed to disk. */
-  append(event: Record<string, unknown>): Promise<void> {
-    const line = JSON.stringify({ at: new Date().toISOString(), ...event }) + '\n';
-    const next = this.chain.then(async () => {
-      await this.fh.write(line);
-      await this.fh.datasync();
+/**
+ * Writes the artifacts (exclusively, 0600, in a new 0700 folder) and then the backup document
+ * (atomically, exclusively). Any failure is one line, exit 2: nothing has been deleted yet.
+ */
+export async function writeBackup(
+  files: RunFiles,
+  doc: Omit<BackupDocument, 'resources'>,
+  resources: readonly (Omit<BackupEntry, 'artifacts'> & { readonly artifacts: readonly (Artifact | { readonly name: string; readonly error: string })[] })[],
+): Promise<BackupDocument> {
+  try {
+    return await withinDeadline(`the backup folder ${dirname(files.backup)}`, async () => {
+      const entries: BackupEntry[] = [];
+      let madeDir = false;
+      for (const r of resources) {
+        const saved: SavedArtifact[] = [];
+        for (const a of r.artifacts) {
+          if ('error' in a) {
+            saved.push({ name: a.name, error: a.error });
+            continue;
+          }
+          if (!madeDir) {
+            await mkdir(files.files, { mode: 0o700 });
+            madeDir = true;
+          }
+          // Unique per resource: the ARN's hash keeps two functions of one name in two regions apart.
+          const id = createHash('sha256').update(r.arn).digest('hex').slice(0, 12);
+          const path = join(files.files, `${safeName(r.type)}-${safeName(r.name)}-${id}-${safeName(a.name)}`);
+          await writeExclusive(path, a.bytes);
+          saved.push({ name: a.name, path: join(basename(files.files), basename(path)), sha256: a.sha256, bytes: a.bytes.byteLength });
+        }
+        entries.push({ ...r, artifacts: saved });
+      }
+      const full: BackupDocument = { ...doc, resources: entries };
+      await writeExclusive(files.backup, JSON.stringify(full, null, 2) + '\n');
+      return full;
     });
-    this.chain = next.catch(() => undefined);
-    return next;
+  } catch (err) {
+    if (err instanceof NovaError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    throw new NovaError(`cannot write the backup ${files.backup}: ${e.code ?? e.message}; nothing was deleted`, 2, { cause: err });
   }
+}
 
-  async close(): Promise<void> {
-    await this.chain;
-    await this.fh.close();
+const safeName = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100);
+
+const backupSchema = z.object({
+  format: z.literal(BACKUP_FORMAT),
+  version: z.literal(BACKUP_VERSION),
+  runId: z.string().min(1),
+  createdAt: z.string(),
+  plan: z.unknown(),
+  resources: z.array(z.object({ arn: z.string(), type: z.string(), region: z.string(), name: z.string() }).loose()),
+});
+
+/** Reads a backup for `resume`: its shape, and the plan inside it with its digest (exit 2 on any problem). */
+export async function readBackup(path: string): Promise<BackupDocument> {
+  let text: string;
+  try {
+    text = await withinDeadline(path, () => readFile(path, 'utf8'));
+  } catch (err) {
+    if (err instanceof NovaError) throw err;
+    throw new NovaError(`cannot read the backup ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new NovaError(`${path} is not valid JSON (truncated or edited?): it cannot be resumed from`);
+  }
+  const parsed = backupSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new NovaError(`${path} is not a nova-cleanup backup (${issue ? `${issue.path.join('.') || 'document'}: ${issue.message}` : 'invalid'})`);
+  }
+  const plan = verifyPlan(parsed.data.plan, `the plan inside ${path}`);
+  return { ...(parsed.data as unknown as BackupDocument), plan };
 }

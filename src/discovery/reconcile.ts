@@ -1,9 +1,10 @@
-import pLimit from 'p-limit';
 import { arnKey, parseArn } from '../aws/arn.js';
 import { describeError } from '../aws/errors.js';
-import type { Outcome, ResourceRef, TagFilter } from '../model.js';
-import { byCodePoint, type Candidate } from '../plan/plan.js';
-import { GONE, type HandlerContext, type Hit, type ResourceHandler } from '../resources/handler.js';
+import type { Throughput } from '../aws/throughput.js';
+import type { ResourceRef, Rule, Status, TagFilter, Tags } from '../model.js';
+import type { Hold } from '../plan/scope.js';
+import { clientOf, GONE, serviceOf, type Described, type HandlerContext, type Hit, type ResourceHandler } from '../resources/handler.js';
+import type { Registry } from '../resources/registry.js';
 import { matchesTags } from '../tags.js';
 
 export interface TypeSelection {
@@ -11,14 +12,31 @@ export interface TypeSelection {
   readonly exclude: readonly string[];
 }
 
+/** Why a found resource is left alone, on its own account (before the usage check). */
+export interface Stays {
+  readonly status: Status;
+  readonly rule: Rule;
+  readonly reason: string;
+  readonly error?: string | undefined;
+}
+
+/** A resource the run found by its tags or reached by reference, and what its service said of it. */
+export interface Found {
+  readonly ref: ResourceRef;
+  /** What describe read; absent when it was not read (excluded type, unsupported, failed, gone). */
+  readonly described?: Described | undefined;
+  /** Live tags when described, else what discovery saw. */
+  readonly tags: Tags;
+  /** Why it stays on its own; undefined: a candidate for deletion. */
+  readonly stays?: Stays | undefined;
+  /** Found by the tags (reported), or reached only by reference from a candidate (reported if it becomes one or fails). */
+  readonly reported: boolean;
+}
+
 export interface Reconciled {
-  readonly candidates: Candidate[];
-  /** Everything found that will not be deleted, with why. */
-  readonly outcomes: Outcome[];
-  /** ARNs used by resources that stay (excluded, protected, re-tagged, out of region): they must stay too. */
-  readonly keptUses: { readonly arn: string; readonly by: string }[];
-  /** Types of resources that stay but could not be read: what they use is unknown. */
-  readonly unreadableTypes: Set<string>;
+  readonly found: Found[];
+  /** What unsupported and unreadable resources hold back. */
+  readonly holds: Hold[];
 }
 
 /** `sagemaker:endpoint` matches `sagemaker:endpoint` and `sagemaker:*`. */
@@ -31,140 +49,136 @@ export function typeSelected(type: string, sel: TypeSelection): boolean {
   return !sel.exclude.some((p) => typeMatches(type, p));
 }
 
-/**
- * Checks every hit against the owning service: the Tagging API lists deleted resources for hours and
- * remembers old tags, so only a live describe decides. Describes run concurrently, bounded per service.
- */
-export async function reconcile(opts: {
+/** The ResourceRef of an ARN a handler owns, in the region its API is called in. */
+export function refOf(handler: ResourceHandler, arn: string, region: string, homeRegion: string): ResourceRef {
+  const p = parseArn(arn);
+  return {
+    arn,
+    type: handler.type,
+    region: handler.global ? homeRegion : p?.region || region,
+    account: p?.account ?? '',
+    partition: p?.partition ?? 'aws',
+    name: handler.nameOf(arn),
+  };
+}
+
+export interface ReconcileOptions {
   readonly hits: readonly Hit[];
-  readonly handlers: readonly ResourceHandler[];
+  readonly registry: Registry;
   readonly ctx: HandlerContext;
+  readonly throughput: Throughput;
   readonly filters: readonly TagFilter[];
   readonly types: TypeSelection;
-  /** Region for global types (IAM). */
-  readonly homeRegion: string;
-  /** The regions of the run: a bucket whose home region is elsewhere is left alone. */
-  readonly regions?: readonly string[];
-  readonly concurrencyPerService?: number;
-}): Promise<Reconciled> {
-  const candidates: Candidate[] = [];
-  const outcomes: Outcome[] = [];
-  const keptUses: { arn: string; by: string }[] = [];
-  const unreadableTypes = new Set<string>();
-  const limits = new Map<string, ReturnType<typeof pLimit>>();
-  const limit = (service: string) => {
-    let l = limits.get(service);
-    if (!l) limits.set(service, (l = pLimit(opts.concurrencyPerService ?? (service === 'iam' ? 4 : 8))));
-    return l;
-  };
+  /** The run's regions: a bucket whose home region is elsewhere is left alone. The first is home (IAM). */
+  readonly regions: readonly string[];
+  /** The IAM role the run itself is using: never deleted. */
+  readonly isCaller: (ref: ResourceRef) => boolean;
+  /** Follow what candidates use, to find tagged resources the Tagging API missed (default true; `apply` does not). */
+  readonly followReferences?: boolean;
+  /** `apply`/`resume`: a resource whose tags no longer match was in the plan: "changed since the plan". */
+  readonly fromPlan?: boolean;
+}
 
-  const seen = new Set(opts.hits.map((h) => arnKey(h.arn)));
-  const check = async (hit: Hit, referenced: boolean): Promise<void> => {
-      const handler = opts.handlers.find((h) => h.arnPattern.test(hit.arn));
-      const arn = parseArn(hit.arn);
-      const base = { arn: hit.arn, region: arn?.region || hit.region };
-      if (!handler || !arn) {
-        outcomes.push({
-          ...base,
-          type: arn ? `${arn.service}:${arn.resource.split(/[/:]/)[0] ?? ''}` : 'unknown',
-          name: hit.arn,
-          status: 'unsupported',
-          reason: arn ? 'no handler for this type; left alone' : 'not a valid ARN; left alone',
-        });
-        return;
-      }
-      const ref: ResourceRef = {
-        arn: hit.arn,
-        type: handler.type,
-        region: handler.global ? opts.homeRegion : arn.region || hit.region,
-        account: arn.account,
-        partition: arn.partition,
-        name: handler.nameOf(hit.arn),
-      };
-      const out = (o: Pick<Outcome, 'status' | 'reason' | 'error'>): void => {
-        if (!referenced) outcomes.push({ arn: ref.arn, type: ref.type, region: ref.region, name: ref.name, ...o });
-      };
-      const service = handler.type.split(':')[0] ?? '';
-      // A resource that stays keeps what it uses: read what that is (when its type uses anything).
-      const stays = async (reason: string): Promise<void> => {
-        out({ status: 'skipped', reason });
-        if (handler.dependsOn.length === 0) return;
-        await limit(service)(async () => {
-          try {
-            const d = await handler.describe(ref, opts.ctx);
-            if (d !== GONE) for (const u of d.uses) keptUses.push({ arn: u, by: ref.name });
-          } catch {
-            unreadableTypes.add(handler.type);
-          }
-        });
-      };
-      if (!typeSelected(handler.type, opts.types)) {
-        await stays('type excluded by --include-type/--exclude-type');
-        return;
-      }
-      const refusal = handler.protect?.(ref);
-      if (refusal) {
-        await stays(refusal);
-        return;
-      }
+/**
+ * Checks every hit against its own service: the Tagging API lists deleted resources for hours and
+ * remembers old tags, so only a live describe decides. Each found resource ends as a candidate or with
+ * the rule that keeps it; unsupported and unreadable ones hold back what their service may use.
+ * Describes run concurrently, bounded per (service, region) by the throughput table.
+ */
+export async function reconcile(o: ReconcileOptions): Promise<Reconciled> {
+  /** What a resource of a supported type that could not be read may use: what its type declares. */
+  const mayUse = (h: ResourceHandler): readonly string[] => h.references;
+  const home = o.regions[0] ?? 'us-east-1';
+  const found = new Map<string, Found>();
+  const holds: Hold[] = [];
+  const put = (f: Found): void => void found.set(arnKey(f.ref.arn), f);
 
-      await limit(service)(async () => {
-        try {
-          const d = await handler.describe(ref, opts.ctx);
-          if (d === GONE) {
-            out({ status: 'gone', reason: 'already deleted (the Tagging API still lists it)' });
-            return;
-          }
-          const live: ResourceRef = d.region ? { ...ref, region: d.region } : ref;
-          const keep = (reason: string): void => {
-            if (!referenced) outcomes.push({ arn: live.arn, type: live.type, region: live.region, name: live.name, status: 'skipped', reason });
-            for (const u of d.uses) keptUses.push({ arn: u, by: live.name });
-          };
-          if (d.region && opts.regions && !opts.regions.includes(d.region)) {
-            keep(`its home region ${d.region} is not one of --region; left alone`);
-            return;
-          }
-          if (!matchesTags(d.tags, opts.filters)) {
-            for (const u of d.uses) keptUses.push({ arn: u, by: live.name });
-            if (!referenced) {
-              outcomes.push({ arn: live.arn, type: live.type, region: live.region, name: live.name, status: 'skipped', reason: 'its live tags do not match (the Tagging API is stale); left alone' });
-            }
-            return;
-          }
-          candidates.push({ ref: live, tags: d.tags, config: d.config, uses: d.uses });
-        } catch (err) {
-          if (referenced) {
-            // Not found by the tags, only referenced: it stays, and the report says why.
-            outcomes.push({ arn: ref.arn, type: ref.type, region: ref.region, name: ref.name, status: 'skipped', reason: `used by a planned resource but could not be read: ${describeError(err)}` });
-          } else out({ status: 'failed', error: `could not read it before deleting: ${describeError(err)}` });
-        }
+  const check = async (hit: Hit, reported: boolean): Promise<void> => {
+    const handler = o.registry.forArn(hit.arn);
+    const arn = parseArn(hit.arn);
+    if (!handler || !arn) {
+      const service = arn?.service ?? 'unknown';
+      const type = arn ? `${arn.service}:${arn.resource.split(/[/:]/)[0] ?? ''}` : 'unknown';
+      const region = arn?.region || hit.region;
+      const reason = arn ? 'no handler for this type; left alone' : 'not a valid ARN; left alone';
+      put({
+        ref: { arn: hit.arn, type, region, account: arn?.account ?? '', partition: arn?.partition ?? 'aws', name: hit.arn },
+        tags: hit.tags,
+        stays: { status: 'unsupported', rule: 'unsupported', reason },
+        reported: true,
       });
+      holds.push({ types: o.registry.mayUse(service), region: arn ? region : undefined, by: hit.arn, reason: `${type} ${hit.arn} (unsupported type) may use it` });
+      return;
+    }
+    const ref = refOf(handler, hit.arn, hit.region, home);
+    if (!o.fromPlan && !typeSelected(handler.type, o.types)) {
+      put({ ref, tags: hit.tags, stays: { status: 'skipped', rule: 'type-excluded', reason: 'type excluded by --include-type/--exclude-type' }, reported });
+      return;
+    }
+    let d: Described | typeof GONE;
+    try {
+      d = await o.throughput.run(clientOf(handler), ref.region, 'read', () =>
+        handler.describe(ref, o.ctx, hit.liveTags ? { tags: hit.tags } : undefined),
+      );
+    } catch (err) {
+      put({ ref, tags: hit.tags, stays: { status: 'failed', rule: 'unreadable', reason: 'could not be read; left alone', error: `could not read it: ${describeError(err)}` }, reported: true });
+      holds.push({ types: mayUse(handler), region: ref.region, by: ref.arn, reason: `${ref.type} ${ref.name} (${ref.region}), which could not be read, may use it` });
+      return;
+    }
+    if (d === GONE) {
+      put({ ref, tags: hit.tags, stays: { status: 'gone', rule: 'gone', reason: o.fromPlan ? 'it no longer exists' : 'already deleted (the Tagging API still lists it)' }, reported });
+      return;
+    }
+    const declared = new Set(handler.references);
+    const stray = d.uses.filter((u) => !declared.has(o.registry.forArn(u)?.type ?? ''));
+    if (stray.length > 0) {
+      // A handler bug: it reports a use of a type it does not declare, so the hold-back sets would be wrong.
+      put({ ref, tags: d.tags, stays: { status: 'failed', rule: 'unreadable', reason: 'left alone', error: `internal: ${handler.type} reported uses outside its declared references: ${stray.join(', ')}` }, reported: true });
+      holds.push({ types: o.registry.mayUse(serviceOf(handler.type)), region: ref.region, by: ref.arn, reason: `${ref.type} ${ref.name}, whose uses could not be trusted, may use it` });
+      return;
+    }
+    const live: ResourceRef = d.region ? { ...ref, region: d.region } : ref;
+    const stays = (rule: Rule, reason: string, status: Status = 'skipped'): void =>
+      put({ ref: live, described: d, tags: d.tags, stays: { status, rule, reason }, reported });
+    const where = d.region ?? (handler.global ? undefined : ref.region);
+    if (where && !o.regions.includes(where)) return stays('outside-regions', `its region ${where} is not one of --region; left alone`);
+    if (!matchesTags(d.tags, o.filters)) {
+      return o.fromPlan
+        ? stays('changed-since-plan', 'its tags changed since the plan was made; left alone')
+        : stays('tags-not-matching', 'its live tags do not match (the Tagging API is stale); left alone');
+    }
+    const lr = { ref: live, described: d };
+    const refusal = handler.protect?.(lr);
+    if (refusal) return stays('protected', refusal);
+    if (o.isCaller(live)) return stays('caller-role', 'the role this run is using; left alone');
+    const block = handler.blocked?.(lr);
+    if (block) return stays('blocked', block, 'blocked');
+    put({ ref: live, described: d, tags: d.tags, reported: true });
   };
 
-  await Promise.all(opts.hits.map((hit) => check(hit, false)));
+  const seen = new Set(o.hits.map((h) => arnKey(h.arn)));
+  await Promise.all(o.hits.map((hit) => check(hit, true)));
 
-  // Follow references: a tagged endpoint's config, a function's role... The Tagging API can lag behind
-  // (or, in emulators, mangle an ARN); a referenced resource joins the candidates only if its own live
-  // tags match, exactly like a hit. One that does not match is not reported: it was never found by the
-  // tags. What resources that stay use is followed too, so that the whole chain under them stays.
-  let doneCandidates = 0;
-  let doneKept = 0;
-  while (doneCandidates < candidates.length || doneKept < keptUses.length) {
-    const arns = [
-      ...candidates.slice(doneCandidates).flatMap((c) => c.uses.map((arn) => ({ arn, region: c.ref.region }))),
-      ...keptUses.slice(doneKept).map((k) => ({ arn: k.arn, region: opts.homeRegion })),
-    ];
-    doneCandidates = candidates.length;
-    doneKept = keptUses.length;
-    const refs: Hit[] = [];
-    for (const { arn, region } of arns) {
-      const key = arnKey(arn);
-      if (seen.has(key) || !opts.handlers.some((h) => h.arnPattern.test(arn))) continue;
-      seen.add(key);
-      refs.push({ arn, tags: {}, region });
+  // Follow references: a tagged endpoint's config, a function's role... The Tagging API lags behind (and
+  // emulators mangle some ARNs): a referenced resource joins the candidates only if its own live tags
+  // match, exactly like a hit. Whether it is deleted is decided later by the usage check, from the live
+  // account, not from this path.
+  if (o.followReferences !== false) {
+    let frontier = [...found.values()].filter((f) => !f.stays);
+    while (frontier.length > 0) {
+      const next: Hit[] = [];
+      for (const f of frontier) {
+        for (const u of f.described?.uses ?? []) {
+          const key = arnKey(u);
+          if (seen.has(key) || !o.registry.forArn(u)) continue;
+          seen.add(key);
+          next.push({ arn: u, tags: {}, region: f.ref.region });
+        }
+      }
+      const before = new Set(found.keys());
+      await Promise.all(next.map((hit) => check(hit, false)));
+      frontier = [...found.entries()].filter(([k, f]) => !before.has(k) && !f.stays).map(([, f]) => f);
     }
-    await Promise.all(refs.map((hit) => check(hit, true)));
   }
-  outcomes.sort((a, b) => byCodePoint(a.type, b.type) || byCodePoint(a.arn, b.arn));
-  return { candidates, outcomes, keptUses, unreadableTypes };
+  return { found: [...found.values()], holds };
 }

@@ -1,58 +1,50 @@
-import pLimit, { type LimitFunction } from 'p-limit';
-import { describeError, isNotFound } from '../aws/errors.js';
-import type { Outcome, TagFilter } from '../model.js';
-import type { PlanItem } from '../plan/plan.js';
-import { GONE, type HandlerContext, type ResourceHandler } from '../resources/handler.js';
+import { describeError, isCredentialError, isErrorNamed } from '../aws/errors.js';
+import type { Throughput } from '../aws/throughput.js';
+import type { JournalSink } from '../backup/journal.js';
+import type { Outcome, Rule, Status, TagFilter } from '../model.js';
+import type { PlanItem } from '../plan/document.js';
+import { clientOf, GONE, type HandlerContext, type ResourceHandler, type StepInfo, type Steps } from '../resources/handler.js';
 import { matchesTags } from '../tags.js';
-
-/** What the executor writes down as it goes (the journal); awaited before the next step. */
-export interface JournalSink {
-  append(event: Record<string, unknown>): Promise<void>;
-}
 
 export type ExecEvent =
   | { readonly kind: 'start'; readonly item: PlanItem }
+  | { readonly kind: 'step'; readonly item: PlanItem; readonly step: StepInfo }
   | { readonly kind: 'waiting'; readonly item: PlanItem }
   | { readonly kind: 'done'; readonly outcome: Outcome };
 
 export interface ExecuteOptions {
   readonly handlerFor: (type: string) => ResourceHandler;
   readonly ctx: HandlerContext;
+  readonly throughput: Throughput;
   readonly filters: readonly TagFilter[];
   readonly journal?: JournalSink | undefined;
   readonly onEvent?: ((e: ExecEvent) => void) | undefined;
-  /** Ctrl-C: nothing new starts; what runs finishes. */
+  /** Ctrl-C / SIGTERM: nothing new starts; what runs finishes. */
   readonly signal?: AbortSignal | undefined;
-  /** Deletes in flight per service (the part of the type before the colon). */
-  readonly concurrency?: Readonly<Record<string, number>> | undefined;
+  /** Tags are re-checked at least every this many steps, even when steps ask to skip it (StepInfo.recheck false). */
+  readonly recheckEvery?: number | undefined;
 }
 
-export const DEFAULT_CONCURRENCY: Readonly<Record<string, number>> = {
-  sagemaker: 4,
-  lambda: 4,
-  iam: 4,
-  s3: 4,
-  default: 4,
-};
+/** Thrown inside a delete when the resource's tags no longer match before one of its steps. */
+export class TagsChangedError extends Error {
+  constructor(readonly gone: boolean) {
+    super(gone ? 'it disappeared during its delete' : 'its tags no longer match; stopped before the next step');
+    this.name = gone ? 'GoneDuringDelete' : 'TagsChanged';
+  }
+}
+
+/** Credentials expired or revoked mid-run: no new work starts. */
+class CredentialsLost extends Error {}
 
 /**
  * Deletes the items in dependency order: an item starts once everything in the set that uses it is gone,
- * so independent chains never wait for each other; within that, calls run concurrently per service,
- * bounded. Returns one outcome per item, in the items' order.
+ * so independent chains never wait for each other; within that, deletes run concurrently, bounded per
+ * (service, region) by the throughput table. Each destructive step is preceded by a tag re-check and
+ * journalled before it is sent. Returns one outcome per item, in the items' order.
  */
 export async function execute(items: readonly PlanItem[], opts: ExecuteOptions): Promise<Outcome[]> {
   const inSet = new Map(items.map((i) => [i.ref.arn, i]));
-  const limits = new Map<string, LimitFunction>();
-  const limiterFor = (type: string): LimitFunction => {
-    const service = type.split(':')[0] ?? 'default';
-    let l = limits.get(service);
-    if (!l) {
-      const table = opts.concurrency ?? DEFAULT_CONCURRENCY;
-      l = pLimit(table[service] ?? table.default ?? 4);
-      limits.set(service, l);
-    }
-    return l;
-  };
+  let credentialsLost: string | undefined;
 
   // Progress is best effort: a broken stderr must not stop the deletes or lose their outcomes.
   const notify = (e: ExecEvent): void => {
@@ -61,6 +53,9 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
     } catch {
       // ignored on purpose: the report and the journal still carry every outcome
     }
+  };
+  const journal = async (e: Parameters<JournalSink['append']>[0]): Promise<void> => {
+    await opts.journal?.append(e);
   };
 
   const running = new Map<string, Promise<Outcome>>();
@@ -71,59 +66,115 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
         const users = item.usedBy.map((a) => inSet.get(a)).filter((u): u is PlanItem => u !== undefined);
         const before = await Promise.all(users.map(run));
         const blocker = before.find((o) => o.status !== 'deleted' && o.status !== 'gone');
+        const stop = stopReason();
+        if (blocker && stop) return finish(item, 'skipped', 'interrupted', { reason: stop });
         if (blocker) {
-          return finish(item, {
-            status: 'skipped',
-            reason: `not attempted: ${blocker.name} (${blocker.type}), which uses it, was not deleted`,
-          });
+          return finish(item, 'skipped', 'not-attempted', { reason: `not attempted: ${blocker.type} ${blocker.name}, which uses it, was not deleted` });
         }
-        return limiterFor(item.ref.type)(() => deleteOne(item));
+        const handler = opts.handlerFor(item.ref.type);
+        return opts.throughput.run(clientOf(handler), item.ref.region, 'write', () => deleteOne(item, handler));
       })();
       running.set(item.ref.arn, p);
     }
     return p;
   };
 
-  const finish = (item: PlanItem, o: Pick<Outcome, 'status' | 'error' | 'reason'>): Outcome => {
-    const outcome: Outcome = { arn: item.ref.arn, type: item.ref.type, region: item.ref.region, name: item.ref.name, ...o };
+  const finish = (item: PlanItem, status: Status, rule: Rule, extra: { reason?: string; error?: string; removed?: string[] } = {}): Outcome => {
+    const outcome: Outcome = {
+      arn: item.ref.arn,
+      type: item.ref.type,
+      region: item.ref.region,
+      name: item.ref.name,
+      status,
+      rule,
+      ...(extra.reason ? { reason: extra.reason } : {}),
+      ...(extra.error ? { error: extra.error } : {}),
+      ...(extra.removed?.length ? { removed: extra.removed } : {}),
+    };
     notify({ kind: 'done', outcome });
     return outcome;
   };
 
-  const deleteOne = async (item: PlanItem): Promise<Outcome> => {
-    if (opts.signal?.aborted) return finish(item, { status: 'skipped', reason: 'interrupted before it was started' });
+  const stopReason = (): string | undefined =>
+    credentialsLost ? `not started: ${credentialsLost}` : opts.signal?.aborted ? 'interrupted before it was started' : undefined;
+
+  const deleteOne = async (item: PlanItem, handler: ResourceHandler): Promise<Outcome> => {
+    const stop = stopReason();
+    if (stop) return finish(item, 'skipped', 'interrupted', { reason: stop });
     notify({ kind: 'start', item });
-    let deleteSent = false;
-    try {
-      const handler = opts.handlerFor(item.ref.type);
-      // Re-check right before the delete: it may be gone, or re-tagged, since it was planned.
+    const removed: string[] = [];
+    let stepsRun = 0;
+    let sinceCheck = 0;
+    let lastStep = 'check';
+
+    /** The re-check: the cheapest read that proves the tags. */
+    const recheck = async (): Promise<void> => {
       const tags = await handler.currentTags(item.ref, opts.ctx);
-      if (tags === GONE) return finish(item, { status: 'gone', reason: 'it no longer existed when its turn came' });
-      if (!matchesTags(tags, opts.filters)) {
-        return finish(item, { status: 'skipped', reason: 'its tags changed since it was planned; left alone' });
+      if (tags === GONE) throw new TagsChangedError(true);
+      if (!matchesTags(tags, opts.filters)) throw new TagsChangedError(false);
+      sinceCheck = 0;
+    };
+    const steps: Steps = {
+      run: async <T>(step: StepInfo, body: () => Promise<T>): Promise<T> => {
+        if (credentialsLost) throw new CredentialsLost(credentialsLost);
+        // The first step follows the check made just before delete() at once; later ones check again,
+        // except a step that asks to skip it, and never more than `recheckEvery` in a row.
+        if (stepsRun > 0 && (step.recheck !== false || sinceCheck >= (opts.recheckEvery ?? 10))) await recheck();
+        stepsRun += 1;
+        sinceCheck += 1;
+        lastStep = step.name;
+        notify({ kind: 'step', item, step });
+        await journal({ event: 'step-started', arn: item.ref.arn, type: item.ref.type, step: step.name, child: step.child });
+        const out = await body();
+        // The step is done; a journal that cannot say so any more must not turn it into a failure.
+        await journal({ event: 'step-done', arn: item.ref.arn, type: item.ref.type, step: step.name, child: step.child }).catch(() => undefined);
+        if (step.done) removed.push(step.done);
+        return out;
+      },
+    };
+
+    try {
+      // Re-check right before the delete: it may be gone, or re-tagged, since it was planned.
+      try {
+        await recheck();
+      } catch (err) {
+        if (err instanceof TagsChangedError) {
+          return err.gone
+            ? finish(item, 'gone', 'gone', { reason: 'it no longer existed when its turn came' })
+            : finish(item, 'skipped', 'changed-since-plan', { reason: 'its tags changed since it was planned; left alone' });
+        }
+        throw err;
       }
-      if (opts.signal?.aborted) return finish(item, { status: 'skipped', reason: 'interrupted before it was started' });
-      await opts.journal?.append({ event: 'deleting', arn: item.ref.arn, type: item.ref.type, region: item.ref.region });
-      deleteSent = true;
-      await handler.delete(item.ref, opts.ctx);
+      if (stopReason()) return finish(item, 'skipped', 'interrupted', { reason: stopReason() as string });
+      await handler.delete({ ref: item.ref, described: { tags: item.tags, config: item.config, uses: item.uses } }, opts.ctx, steps);
       if (handler.waitUntilGone) {
         notify({ kind: 'waiting', item });
         await handler.waitUntilGone(item.ref, opts.ctx);
       }
       // It is deleted: a journal that cannot be written any more must not turn that into a failure.
-      const noted = await opts.journal?.append({ event: 'deleted', arn: item.ref.arn }).then(
+      const noted = await journal({ event: 'deleted', arn: item.ref.arn, type: item.ref.type, step: 'delete' }).then(
         () => true,
         () => false,
       );
-      return finish(item, noted === false ? { status: 'deleted', reason: 'deleted, but the journal could not record it' } : { status: 'deleted' });
+      return finish(item, 'deleted', 'delete', noted ? {} : { reason: 'deleted, but the journal could not record it' });
     } catch (err) {
-      if (isNotFound(err)) {
-        if (deleteSent) await opts.journal?.append({ event: 'gone', arn: item.ref.arn }).catch(() => undefined);
-        return finish(item, { status: 'gone', reason: 'it disappeared while its turn came (deleted elsewhere)' });
+      if (isCredentialError(err) && !credentialsLost) credentialsLost = `the credentials stopped working (${describeError(err)}); renew them and run \`nova-cleanup resume\``;
+      // A delete that failed with "not found" is re-read: only the resource's absence makes it `gone`.
+      if (isErrorNamed(err, ...handler.notFound) || (err instanceof TagsChangedError && err.gone)) {
+        const now = await handler.currentTags(item.ref, opts.ctx).catch(() => undefined);
+        if (now === GONE) {
+          await journal({ event: 'gone', arn: item.ref.arn, type: item.ref.type, step: 'delete' }).catch(() => undefined);
+          return finish(item, 'gone', 'gone', { reason: 'it disappeared during its delete (deleted elsewhere)', removed });
+        }
       }
-      const error = explain(err, opts.signal, deleteSent);
-      await opts.journal?.append({ event: 'failed', arn: item.ref.arn, error }).catch(() => undefined);
-      return finish(item, { status: 'failed', error });
+      if (err instanceof TagsChangedError) {
+        const error = `TagsChanged: ${err.message}${removed.length ? '' : ' (nothing of it was removed)'}`;
+        await journal({ event: 'stopped', arn: item.ref.arn, type: item.ref.type, step: lastStep, error }).catch(() => undefined);
+        return finish(item, 'failed', 'changed-since-plan', { error, removed });
+      }
+      const error = explain(err, opts.signal, stepsRun > 0);
+      await journal({ event: 'failed', arn: item.ref.arn, type: item.ref.type, step: lastStep, error }).catch(() => undefined);
+      return finish(item, 'failed', 'delete-failed', { error, removed });
     }
   };
 
@@ -131,11 +182,12 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
 }
 
 /** Waiter results arrive as JSON in the message; say them in words. */
-function explain(err: unknown, signal: AbortSignal | undefined, deleteSent: boolean): string {
+function explain(err: unknown, signal: AbortSignal | undefined, sent: boolean): string {
+  if (err instanceof CredentialsLost) return `not continued: ${err.message}`;
   const text = err instanceof Error ? err.message : String(err);
   const state = /"state":\s*"(\w+)"/.exec(text)?.[1];
   if (state === 'TIMEOUT') return 'TimeoutError: an asynchronous step (a stop, a delete or a dependent delete) did not finish within --wait-timeout';
-  if (state === 'ABORTED' || (signal?.aborted && deleteSent)) return 'Interrupted: the delete was sent; it may still complete in AWS';
+  if (state === 'ABORTED' || (signal?.aborted && sent && state)) return 'Interrupted: the delete was sent; it may still complete in AWS';
   if (state === 'FAILURE') return `WaiterFailure: the resource reached a failed state (${text.slice(0, 300)})`;
   return describeError(err);
 }

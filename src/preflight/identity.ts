@@ -22,3 +22,15 @@ export function checkAccount(identity: Identity, expected: string | undefined): 
     throw new NovaError(`account guard: the credentials belong to account ${identity.account}, not ${expected} (--account); nothing was done`);
   }
 }
+
+/** The account's alias (IAM ListAccountAliases), if it has one and the caller may read it. */
+export async function accountAlias(aws: AwsClients, region: string): Promise<string | undefined> {
+  const { ListAccountAliasesCommand } = await import('@aws-sdk/client-iam');
+  try {
+    const iam = await aws.get('iam', region, { maxAttempts: 2 });
+    const out = await iam.send(new ListAccountAliasesCommand({}));
+    return out.AccountAliases?.[0];
+  } catch {
+    return undefined; // not allowed to read it: the confirmation then asks for the account id
+  }
+}

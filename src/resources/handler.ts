@@ -1,41 +1,117 @@
-import type { AwsClients } from '../aws/clients.js';
+import type { AwsClients, ServiceName } from '../aws/clients.js';
 import type { ResourceRef, TagFilter, Tags } from '../model.js';
 
 /** What a handler is given for every call. */
 export interface HandlerContext {
   readonly aws: AwsClients;
-  /** Upper bound for one asynchronous delete (the SDK waiter's maxWaitTime). */
+  /** Upper bound for one asynchronous step of a delete (the SDK waiter's maxWaitTime). */
   readonly waitTimeoutSeconds: number;
-  /** Aborts waiters when the user presses Ctrl-C. */
+  /** Aborts waiters. */
   readonly signal?: AbortSignal | undefined;
 }
 
-/** A resource's live state, read just before the plan is built. */
+/** A resource's live state, read from its own service. */
 export interface Described {
   /** Tags as the owning service reports them now (not as the Tagging API remembers them). */
   readonly tags: Tags;
-  /** Everything needed to audit or re-create it; goes verbatim into the backup. */
+  /** Everything needed to audit or re-create it; goes verbatim into the plan and the backup. */
   readonly config: Record<string, unknown>;
-  /** ARNs of resources this one uses: they are deleted after it (endpoint → config → model → role). */
+  /** ARNs of resources this one uses (only of the types in `references`): they are deleted after it. */
   readonly uses: readonly string[];
   /** The region its API must be called in, when the ARN does not say (S3 buckets). */
   readonly region?: string | undefined;
 }
 
-/** A tagged resource found by a handler's own listing (for services the Tagging API does not cover). */
+/** A resource and what its service said of it: what `protect`, `blocked`, `children` and `actions` see. */
+export interface LiveResource {
+  readonly ref: ResourceRef;
+  readonly described: Described;
+}
+
+/** What discovery already read of a resource, so that describe need not read it again. */
+export interface DescribeHint {
+  /** Live tags from the type's own service (never the Tagging API's, which can be stale). */
+  readonly tags?: Tags | undefined;
+}
+
+/** A file the backup keeps beside itself (a deployment package), with its checksum. */
+export interface Artifact {
+  /** A file name, unique within the resource (e.g. `package.zip`). */
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  /** Hex SHA-256 of `bytes`, checked against what the service reported where it reports one. */
+  readonly sha256: string;
+}
+
+/** A tagged resource found by a handler's own listing (for types the Tagging API does not return). */
 export interface Hit {
   readonly arn: string;
   readonly tags: Tags;
   /** The region the hit was found through. */
   readonly region: string;
+  /** True when `tags` came from the resource's own service (then describe gets them as a hint). */
+  readonly liveTags?: boolean | undefined;
+}
+
+/** One live resource of a type that may use others, as the usage check lists them. */
+export interface Listed {
+  readonly arn: string;
+  /** What it uses, when the list call says so (Lambda's ListFunctions gives each Role); else it is read with `readUses`. */
+  readonly uses?: readonly string[] | undefined;
+}
+
+/**
+ * Something a delete removes together with its resource: an event source mapping, a policy attachment,
+ * the object versions of a bucket. Shown in the plan, permission-checked, journalled step by step.
+ */
+export interface Child {
+  /** e.g. `event-source-mapping`, `managed-policy-attachment`, `inline-policy`, `object-versions`. */
+  readonly kind: string;
+  /** The child's own id (a UUID, a policy ARN, a name), or `*` for a counted group. */
+  readonly id: string;
+  /** How many, for a counted group (object versions). */
+  readonly count?: number;
+  /** What the backup cannot bring back, in words ("data not in the backup"). */
+  readonly lost?: string;
+}
+
+/** An IAM action the delete of one resource needs, and the resource it is authorized on. */
+export interface ActionNeed {
+  readonly action: string;
+  readonly resource: string;
+}
+
+/** Describes one destructive step of a delete, for the journal and the report. */
+export interface StepInfo {
+  /** What the step does, e.g. `detach`, `delete-objects`, `stop`, `delete`. */
+  readonly name: string;
+  /** The child it removes, when it removes one. */
+  readonly child?: Pick<Child, 'kind' | 'id'> | undefined;
+  /** Said once the step is done, in the report of a delete that fails later ("detached policy X"). */
+  readonly done?: string | undefined;
+  /**
+   * Re-check the tags before this step (default true). A step that follows another within seconds
+   * (the next batch of object versions) may skip it; the executor re-checks at least every few steps.
+   */
+  readonly recheck?: boolean | undefined;
+}
+
+/**
+ * How a handler's delete runs each destructive step: the executor re-checks the resource's tags first
+ * (a resource re-tagged or gone since the plan stops here), journals the step, runs it, and remembers
+ * what it removed so that a later failure can say so.
+ */
+export interface Steps {
+  run<T>(step: StepInfo, body: () => Promise<T>): Promise<T>;
 }
 
 export const GONE = 'gone' as const;
 export type Gone = typeof GONE;
 
 /**
- * Everything about one resource type, in one file under `src/resources/`.
- * Handlers import SDK packages lazily (`await import(...)`) so that startup stays fast.
+ * Everything about one resource type, in one file under `src/resources/`. Handlers import SDK packages
+ * lazily (`await import(...)`) so that startup stays fast. Rules that are the same for every type (the
+ * tag re-check, journalling, not-found after a failed delete, concurrency, retries) live in the core.
  */
 export interface ResourceHandler {
   /** `service:type`, as in the ARN, e.g. `sagemaker:endpoint`. */
@@ -44,28 +120,69 @@ export interface ResourceHandler {
   readonly description: string;
   /** Which ARNs this handler owns. */
   readonly arnPattern: RegExp;
-  /** Types whose resources this type may use (`Described.uses` points only at these). */
-  readonly dependsOn: readonly string[];
-  /** IAM actions that describe and delete need, checked with SimulatePrincipalPolicy before any delete. */
-  readonly actions: readonly string[];
-  /** The resource ARN an action is simulated against (default: the resource's own ARN). */
-  simulationResource?(arn: string, action: string): string;
-  /** IAM-style global type: listed once per run by `discover`, not per region. */
+  /** The SDK client its calls go through (default: the part of `type` before the colon). */
+  readonly client?: ServiceName;
+  /** A global type (IAM): one per partition, used from every region. */
   readonly global?: boolean;
-  /** For types the Tagging API does not return: list the tagged ones. */
-  discover?(ctx: HandlerContext, filters: readonly TagFilter[], region: string): Promise<Hit[]>;
-  /** A built-in refusal (service-linked roles, ...): a reason, or undefined when it may be deleted. */
-  protect?(ref: ResourceRef): string | undefined;
+  /** Types whose resources this type may use. `Described.uses` and `Listed.uses` point only at these. */
+  readonly references: readonly string[];
+  /** Error names that mean "it does not exist" when this type is read or deleted (never message text). */
+  readonly notFound: readonly string[];
+  /** SDK operations (without `Command`) this type sends to read: what a dry run allows for it. */
+  readonly reads: readonly string[];
   /** The name used in API calls, from the ARN. */
   nameOf(arn: string): string;
-  /** Live configuration, tags and references; GONE when it no longer exists. */
-  describe(ref: ResourceRef, ctx: HandlerContext): Promise<Described | Gone>;
-  /** Live tags only: the re-check made just before the delete. GONE when it no longer exists. */
+
+  /** For types the Tagging API does not return: list the resources whose tags match. */
+  discover?(ctx: HandlerContext, filters: readonly TagFilter[], region: string): Promise<Hit[]>;
+  /**
+   * Every live resource of this type in a region, for the usage check: who uses a candidate. Required
+   * when `references` is not empty.
+   */
+  list?(ctx: HandlerContext, region: string): Promise<Listed[]>;
+  /** What one listed resource uses, read as cheaply as possible (default: `describe`). GONE when it vanished. */
+  readUses?(ref: ResourceRef, ctx: HandlerContext): Promise<readonly string[] | Gone>;
+
+  /**
+   * Live configuration, tags and references; GONE when it no longer exists. `hint.tags` are live tags
+   * the type's own discovery already read (IAM's ListRoleTags): use them instead of reading them again.
+   */
+  describe(ref: ResourceRef, ctx: HandlerContext, hint?: DescribeHint): Promise<Described | Gone>;
+  /** A built-in refusal (service-linked roles, CloudFormation-owned...): a reason, or undefined. */
+  protect?(r: LiveResource): string | undefined;
+  /** The region IAM reports it was last used in (RoleLastUsed): kept when the run did not examine that region. */
+  lastUsedRegion?(r: LiveResource): string | undefined;
+  /**
+   * Files the backup saves beside itself, read before the first delete (a Lambda deployment package:
+   * its download link expires in minutes). Throws when they cannot be had; the backup says so.
+   */
+  artifacts?(r: LiveResource, ctx: HandlerContext): Promise<Artifact[]>;
+  /** A delete that cannot succeed now (Object Lock, a commitment term): a reason, or undefined. */
+  blocked?(r: LiveResource): string | undefined;
+  /** The sub-resources its delete removes, from what describe read. */
+  children?(r: LiveResource): Child[];
+  /** The IAM actions its delete needs, for exactly this resource in its current state (children included). */
+  actions(r: LiveResource): ActionNeed[];
+  /** Live tags only, by the cheapest call that proves them: the re-check before each destructive step. */
   currentTags(ref: ResourceRef, ctx: HandlerContext): Promise<Tags | Gone>;
-  /** Deletes it, with any sub-resources it owns (object versions, policies, mappings). */
-  delete(ref: ResourceRef, ctx: HandlerContext): Promise<void>;
+  /**
+   * Deletes it: every destructive call goes through `steps.run`, children first. `r` is the resource as
+   * planned (its described children); re-list where a child created since would block the delete or be
+   * left behind.
+   */
+  delete(r: LiveResource, ctx: HandlerContext, steps: Steps): Promise<void>;
   /** Resolves once the delete has completed; throws on timeout. Absent for synchronous deletes. */
   waitUntilGone?(ref: ResourceRef, ctx: HandlerContext): Promise<void>;
+}
+
+/** The client a handler's calls go through. */
+export function clientOf(h: Pick<ResourceHandler, 'type' | 'client'>): ServiceName {
+  return h.client ?? (h.type.split(':')[0] as ServiceName);
+}
+
+/** The service part of a type id (`sagemaker:model` → `sagemaker`). */
+export function serviceOf(type: string): string {
+  return type.split(':')[0] ?? type;
 }
 
 /**

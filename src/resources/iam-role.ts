@@ -1,17 +1,19 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import pLimit from 'p-limit';
 import { lastSegment, parseArn } from '../aws/arn.js';
-import { describeError, isNotFound } from '../aws/errors.js';
-import type { ResourceRef, Tags } from '../model.js';
+import { describeError, isErrorNamed } from '../aws/errors.js';
+import type { Tags } from '../model.js';
 import { matchesTags, tagListToRecord } from '../tags.js';
-import { parseDocument } from './common.js';
-import { GONE, type HandlerContext, type Hit, type ResourceHandler } from './handler.js';
+import { describeOrGone, onResource, parseDocument, unlessGone } from './common.js';
+import { GONE, type ActionNeed, type Child, type HandlerContext, type Hit, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-iam');
+type Sdk = Awaited<ReturnType<typeof sdk>>;
 
 /** IAM's page limit (MaxItems), and how many IAM calls one role runs at once. */
 const PAGE = 1000;
 const CONCURRENCY = 8;
+const NOT_FOUND = ['NoSuchEntity', 'NoSuchEntityException'];
 
 /** IAM is global: the client of whatever region the ref carries (the run's first region). */
 const iam = (ctx: HandlerContext, region: string): Promise<IAMClient> => ctx.aws.get('iam', region);
@@ -22,28 +24,30 @@ export function rolePath(arn: string): string {
   return resource.slice('role'.length, resource.lastIndexOf('/') + 1);
 }
 
-/** Runs a call that may find its target already removed: not-found is fine (nothing left to do). */
-async function unlessGone(call: () => Promise<unknown>): Promise<void> {
-  try {
-    await call();
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-}
-
 async function roleTags(client: IAMClient, RoleName: string): Promise<Tags> {
   const { paginateListRoleTags } = await sdk();
-  const tags: { Key?: string; Value?: string }[] = [];
+  const tags: { Key?: string | undefined; Value?: string | undefined }[] = [];
   for await (const page of paginateListRoleTags({ client, pageSize: PAGE }, { RoleName })) tags.push(...(page.Tags ?? []));
   return tagListToRecord(tags);
 }
 
-/** What is attached to the role now: managed policy ARNs, inline policy names, instance profiles. */
-async function attachments(client: IAMClient, RoleName: string) {
+interface ManagedPolicy {
+  PolicyArn?: string | undefined;
+  PolicyName?: string | undefined;
+}
+interface Profile {
+  InstanceProfileName?: string | undefined;
+  InstanceProfileId?: string | undefined;
+  Arn?: string | undefined;
+  Path?: string | undefined;
+}
+
+/** What is attached to the role now: managed policies, inline policy names, instance profiles (all pages, in parallel). */
+async function listAttachments(client: IAMClient, RoleName: string) {
   const s = await sdk();
-  const managed: { PolicyArn?: string | undefined; PolicyName?: string | undefined }[] = [];
+  const managed: ManagedPolicy[] = [];
   const inline: string[] = [];
-  const profiles: { InstanceProfileName?: string | undefined; InstanceProfileId?: string | undefined; Arn?: string | undefined; Path?: string | undefined }[] = [];
+  const profiles: Profile[] = [];
   const opts = { client, pageSize: PAGE };
   await Promise.all([
     (async () => {
@@ -75,6 +79,82 @@ async function managedPolicyDocument(client: IAMClient, PolicyArn: string): Prom
   }
 }
 
+/** An inline policy's document; none when it was deleted since it was listed (not a sign that the role is gone). */
+async function inlinePolicy(client: IAMClient, RoleName: string, PolicyName: string) {
+  const { GetRolePolicyCommand } = await sdk();
+  const out = await describeOrGone(NOT_FOUND, () => client.send(new GetRolePolicyCommand({ RoleName, PolicyName })));
+  return out === GONE ? [] : [{ PolicyName, PolicyDocument: parseDocument(out.PolicyDocument, { urlEncoded: true }) }];
+}
+
+/** The children a delete removes, by the names its calls take: policy ARNs, inline names, profiles (name and ARN). */
+interface Attachments {
+  readonly policies: readonly string[];
+  readonly inline: readonly string[];
+  readonly profiles: readonly { readonly name: string; readonly arn: string }[];
+}
+
+/** The parts of describe's config that say what is attached. */
+interface AttachmentConfig {
+  readonly AttachedPolicies?: readonly ManagedPolicy[];
+  readonly InlinePolicies?: readonly { PolicyName?: string | undefined }[];
+  readonly InstanceProfiles?: readonly Profile[];
+}
+
+function attachmentsOf(r: Pick<LiveResource, 'ref'>, a: AttachmentConfig): Attachments {
+  const defined = <T>(xs: readonly (T | undefined)[]): T[] => xs.filter((x): x is T => x !== undefined);
+  const profileArn = (p: Profile, name: string) => p.Arn ?? `arn:${r.ref.partition}:iam::${r.ref.account}:instance-profile${p.Path ?? '/'}${name}`;
+  return {
+    policies: defined((a.AttachedPolicies ?? []).map((p) => p.PolicyArn)),
+    inline: defined((a.InlinePolicies ?? []).map((p) => p.PolicyName)),
+    profiles: defined((a.InstanceProfiles ?? []).map((p) => (p.InstanceProfileName ? { name: p.InstanceProfileName, arn: profileArn(p, p.InstanceProfileName) } : undefined))),
+  };
+}
+
+/** What the plan saw attached (describe's config). */
+const planned = (r: LiveResource): Attachments => attachmentsOf(r, r.described.config as AttachmentConfig);
+
+/**
+ * Removes the attachments, each as its own step, at most CONCURRENCY at once. After a failure no further
+ * step starts; the ones under way finish (so that their `done` is known), then the first error is thrown.
+ */
+async function removeAttachments(s: Sdk, client: IAMClient, RoleName: string, a: Attachments, steps: Steps): Promise<void> {
+  const tasks = [
+    ...a.policies.map((PolicyArn) => () =>
+      steps.run({ name: 'detach-policy', child: { kind: 'managed-policy-attachment', id: PolicyArn }, done: `detached policy ${PolicyArn}` }, () =>
+        unlessGone(NOT_FOUND, () => client.send(new s.DetachRolePolicyCommand({ RoleName, PolicyArn }))),
+      ),
+    ),
+    ...a.inline.map((PolicyName) => () =>
+      steps.run({ name: 'delete-inline-policy', child: { kind: 'inline-policy', id: PolicyName }, done: `deleted inline policy ${PolicyName}` }, () =>
+        unlessGone(NOT_FOUND, () => client.send(new s.DeleteRolePolicyCommand({ RoleName, PolicyName }))),
+      ),
+    ),
+    ...a.profiles.map(({ name }) => () =>
+      steps.run(
+        { name: 'remove-from-instance-profile', child: { kind: 'instance-profile-membership', id: name }, done: `removed from instance profile ${name}` },
+        () => unlessGone(NOT_FOUND, () => client.send(new s.RemoveRoleFromInstanceProfileCommand({ RoleName, InstanceProfileName: name }))),
+      ),
+    ),
+  ];
+  const limit = pLimit(CONCURRENCY);
+  let failed = false;
+  const results = await Promise.allSettled(
+    tasks.map((task) =>
+      limit(async () => {
+        if (failed) return;
+        try {
+          await task();
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }),
+    ),
+  );
+  const rejected = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+
 /**
  * An IAM role. The Tagging API does not return roles, so `discover` lists them (ListRoles + ListRoleTags).
  * Service-linked and IAM Identity Center (SSO) roles are refused. Delete detaches managed policies,
@@ -85,38 +165,22 @@ export const iamRole: ResourceHandler = {
   type: 'iam:role',
   description: 'IAM role (detaches managed and deletes inline policies, leaves instance profiles, then DeleteRole)',
   arnPattern: /^arn:[\w-]+:iam::\d{12}:role\/(?:[^/]+\/)*[^/]+$/,
-  dependsOn: [],
+  client: 'iam',
   global: true,
-  actions: [
-    'iam:GetRole',
-    'iam:ListRoleTags',
-    'iam:ListAttachedRolePolicies',
-    'iam:ListRolePolicies',
-    'iam:GetRolePolicy',
-    'iam:ListInstanceProfilesForRole',
-    'iam:GetPolicy',
-    'iam:GetPolicyVersion',
-    'iam:DetachRolePolicy',
-    'iam:DeleteRolePolicy',
-    'iam:RemoveRoleFromInstanceProfile',
-    'iam:DeleteRole',
+  references: [],
+  notFound: NOT_FOUND,
+  reads: [
+    'GetRole',
+    'ListRoles',
+    'ListRoleTags',
+    'ListAttachedRolePolicies',
+    'ListRolePolicies',
+    'ListInstanceProfilesForRole',
+    'GetRolePolicy',
+    'GetPolicy',
+    'GetPolicyVersion',
   ],
-  /** Policy reads are authorized on the policy, RemoveRoleFromInstanceProfile on the profile. */
-  simulationResource(arn, action) {
-    const a = parseArn(arn);
-    if (!a) return arn;
-    if (action === 'iam:GetPolicy' || action === 'iam:GetPolicyVersion') return `arn:${a.partition}:iam::${a.account}:policy/*`;
-    if (action === 'iam:RemoveRoleFromInstanceProfile') return `arn:${a.partition}:iam::${a.account}:instance-profile/*`;
-    return arn;
-  },
   nameOf: (arn) => lastSegment(parseArn(arn)?.resource ?? arn),
-
-  protect(ref: ResourceRef) {
-    const path = rolePath(ref.arn);
-    if (path.startsWith('/aws-service-role/')) return `service-linked role (path ${path}): only its AWS service may delete it`;
-    if (path.startsWith('/aws-reserved/')) return `IAM Identity Center (SSO) role (path ${path}): managed by IAM Identity Center`;
-    return undefined;
-  },
 
   async discover(ctx, filters, region) {
     const { paginateListRoles } = await sdk();
@@ -125,77 +189,101 @@ export const iamRole: ResourceHandler = {
     for await (const page of paginateListRoles({ client, pageSize: PAGE }, {})) {
       for (const r of page.Roles ?? []) if (r.Arn && r.RoleName) roles.push({ Arn: r.Arn, RoleName: r.RoleName });
     }
-    const tagged = await pLimit(CONCURRENCY).map(roles, async (r): Promise<Hit | undefined> => {
-      try {
-        const tags = await roleTags(client, r.RoleName);
-        return matchesTags(tags, filters) ? { arn: r.Arn, tags, region } : undefined;
-      } catch (err) {
-        if (isNotFound(err)) return undefined; // deleted since it was listed
-        throw err;
-      }
+    const hits = await pLimit(CONCURRENCY).map(roles, async (r): Promise<Hit | undefined> => {
+      const tags = await describeOrGone(NOT_FOUND, () => roleTags(client, r.RoleName));
+      if (tags === GONE) return undefined; // deleted since it was listed
+      return matchesTags(tags, filters) ? { arn: r.Arn, tags, region, liveTags: true } : undefined;
     });
-    return tagged.filter((h): h is Hit => h !== undefined);
+    return hits.filter((h): h is Hit => h !== undefined);
   },
 
-  async describe(ref, ctx) {
-    const { GetRoleCommand, GetRolePolicyCommand } = await sdk();
+  async describe(ref, ctx, hint) {
+    const { GetRoleCommand } = await sdk();
     const client = await iam(ctx, ref.region);
     const RoleName = ref.name;
+    const got = await describeOrGone(NOT_FOUND, () => client.send(new GetRoleCommand({ RoleName })));
+    if (got === GONE) return GONE;
+    // A not-found here is a role deleted since GetRole.
+    const more = await describeOrGone(NOT_FOUND, () => Promise.all([hint?.tags ?? roleTags(client, RoleName), listAttachments(client, RoleName)]));
+    if (more === GONE) return GONE;
+    const [tags, { managed, inline, profiles }] = more;
     const limit = pLimit(CONCURRENCY);
-    try {
-      const { Role } = await client.send(new GetRoleCommand({ RoleName }));
-      const [tags, { managed, inline, profiles }] = await Promise.all([roleTags(client, RoleName), attachments(client, RoleName)]);
-      const [attached, inlinePolicies] = await Promise.all([
-        limit.map(managed, async (p) => ({ ...p, ...(p.PolicyArn ? await managedPolicyDocument(client, p.PolicyArn) : {}) })),
-        limit.map(inline, async (PolicyName) => {
-          try {
-            const out = await client.send(new GetRolePolicyCommand({ RoleName, PolicyName }));
-            return [{ PolicyName, PolicyDocument: parseDocument(out.PolicyDocument, { urlEncoded: true }) }];
-          } catch (err) {
-            if (isNotFound(err)) return []; // deleted since it was listed: not a sign that the role is gone
-            throw err;
-          }
-        }),
-      ]);
-      return {
-        tags,
-        config: {
-          Role: { ...Role, AssumeRolePolicyDocument: parseDocument(Role?.AssumeRolePolicyDocument, { urlEncoded: true }) },
-          AttachedPolicies: attached,
-          InlinePolicies: inlinePolicies.flat(),
-          InstanceProfiles: profiles,
-          Tags: tags,
-        },
-        uses: [],
-      };
-    } catch (err) {
-      if (isNotFound(err)) return GONE;
-      throw err;
-    }
+    const [attached, inlinePolicies] = await Promise.all([
+      limit.map(managed, async (p) => ({ ...p, ...(p.PolicyArn ? await managedPolicyDocument(client, p.PolicyArn) : {}) })),
+      limit.map(inline, (PolicyName) => inlinePolicy(client, RoleName, PolicyName)),
+    ]);
+    const { Role } = got;
+    return {
+      tags,
+      config: {
+        Role: { ...Role, AssumeRolePolicyDocument: parseDocument(Role?.AssumeRolePolicyDocument, { urlEncoded: true }) },
+        AttachedPolicies: attached,
+        InlinePolicies: inlinePolicies.flat(),
+        InstanceProfiles: profiles,
+        Tags: tags,
+      },
+      uses: [],
+    };
+  },
+
+  protect(r) {
+    const path = rolePath(r.ref.arn);
+    if (path.startsWith('/aws-service-role/')) return `service-linked role (path ${path}): only its AWS service may delete it`;
+    if (path.startsWith('/aws-reserved/')) return `IAM Identity Center (SSO) role (path ${path}): managed by IAM Identity Center`;
+    return undefined;
+  },
+
+  lastUsedRegion(r) {
+    const role = r.described.config.Role as { RoleLastUsed?: { Region?: string } } | undefined;
+    return role?.RoleLastUsed?.Region || undefined;
+  },
+
+  children(r): Child[] {
+    const a = planned(r);
+    return [
+      ...a.policies.map((id) => ({ kind: 'managed-policy-attachment', id })),
+      ...a.inline.map((id) => ({ kind: 'inline-policy', id })),
+      ...a.profiles.map(({ name }) => ({ kind: 'instance-profile-membership', id: name })),
+    ];
+  },
+
+  /** Everything on the role, except RemoveRoleFromInstanceProfile, which is authorized on the profile. */
+  actions(r): ActionNeed[] {
+    const arn = r.ref.arn;
+    const a = planned(r);
+    return [
+      ...onResource(arn, ['iam:ListRoleTags']),
+      ...(a.policies.length > 0 ? onResource(arn, ['iam:DetachRolePolicy']) : []),
+      ...(a.inline.length > 0 ? onResource(arn, ['iam:DeleteRolePolicy']) : []),
+      ...a.profiles.map((p) => ({ action: 'iam:RemoveRoleFromInstanceProfile', resource: p.arn })),
+      // The re-list after a DeleteConflict, then the delete.
+      ...onResource(arn, ['iam:ListAttachedRolePolicies', 'iam:ListRolePolicies', 'iam:ListInstanceProfilesForRole', 'iam:DeleteRole']),
+    ];
   },
 
   async currentTags(ref, ctx) {
-    try {
-      return await roleTags(await iam(ctx, ref.region), ref.name);
-    } catch (err) {
-      if (isNotFound(err)) return GONE;
-      throw err;
-    }
+    const client = await iam(ctx, ref.region);
+    return describeOrGone(NOT_FOUND, () => roleTags(client, ref.name));
   },
 
-  async delete(ref, ctx) {
+  /**
+   * Removes what the plan saw attached, then DeleteRole. The client already retries a DeleteConflict a
+   * few times (IAM's eventual consistency after a detach); one that remains means something was attached
+   * since the plan: the attachments are listed again, removed, and DeleteRole is sent once more.
+   */
+  async delete(r, ctx, steps) {
     const s = await sdk();
-    const client = await iam(ctx, ref.region);
-    const RoleName = ref.name;
-    const { managed, inline, profiles } = await attachments(client, RoleName);
-    const limit = pLimit(CONCURRENCY);
-    await Promise.all([
-      ...managed.map((p) => limit(() => unlessGone(() => client.send(new s.DetachRolePolicyCommand({ RoleName, PolicyArn: p.PolicyArn }))))),
-      ...inline.map((PolicyName) => limit(() => unlessGone(() => client.send(new s.DeleteRolePolicyCommand({ RoleName, PolicyName }))))),
-      ...profiles.map((ip) =>
-        limit(() => unlessGone(() => client.send(new s.RemoveRoleFromInstanceProfileCommand({ RoleName, InstanceProfileName: ip.InstanceProfileName })))),
-      ),
-    ]);
-    await client.send(new s.DeleteRoleCommand({ RoleName }));
+    const client = await iam(ctx, r.ref.region);
+    const RoleName = r.ref.name;
+    const deleteRole = () => steps.run({ name: 'delete' }, () => client.send(new s.DeleteRoleCommand({ RoleName })));
+    await removeAttachments(s, client, RoleName, planned(r), steps);
+    try {
+      await deleteRole();
+    } catch (err) {
+      if (!isErrorNamed(err, 'DeleteConflict')) throw err;
+      const now = await listAttachments(client, RoleName);
+      await removeAttachments(s, client, RoleName, attachmentsOf(r, { AttachedPolicies: now.managed, InlinePolicies: now.inline.map((PolicyName) => ({ PolicyName })), InstanceProfiles: now.profiles }), steps);
+      await deleteRole();
+    }
   },
 };

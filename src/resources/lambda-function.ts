@@ -1,28 +1,47 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
+import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import { parseArn } from '../aws/arn.js';
-import { isNotFound } from '../aws/errors.js';
+import { isErrorNamed } from '../aws/errors.js';
 import type { ResourceRef } from '../model.js';
-import { optional, parseDocument, withoutMetadata } from './common.js';
-import { GONE, waiterOptions, type HandlerContext, type ResourceHandler } from './handler.js';
+import { describeOrGone, onResource, optional, parseDocument, unlessGone, withoutMetadata } from './common.js';
+import { GONE, waiterOptions, type HandlerContext, type LiveResource, type ResourceHandler } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-lambda');
 
-/** ListEventSourceMappings answers at most 100 per page; ListAliases up to 10,000. */
+const NOT_FOUND = ['ResourceNotFoundException'];
+/** Maximum page sizes: ListFunctions 50, ListEventSourceMappings 100, ListAliases and ListVersionsByFunction 10,000. */
+const FUNCTION_PAGE = 50;
 const ESM_PAGE = 100;
 const ALIAS_PAGE = 10_000;
+const VERSION_PAGE = 10_000;
+/** Event source mappings deleted (and waited for) at a time. */
+const ESM_CONCURRENCY = 4;
+/** The deployment package's download. */
+const DOWNLOAD_TIMEOUT_MS = 60_000;
 
 const lambda = (ctx: HandlerContext, ref: ResourceRef): Promise<LambdaClient> => ctx.aws.get('lambda', ref.region);
 
-/** The function's event source mappings, listed by function name (see `describe`). */
+/** Every page of a Lambda list call. */
+async function all<P, T>(pages: AsyncIterable<P>, items: (page: P) => T[] | undefined): Promise<T[]> {
+  const out: T[] = [];
+  for await (const page of pages) out.push(...(items(page) ?? []));
+  return out;
+}
+
+/**
+ * The function's event source mappings. Listed by function name (the client is in the function's
+ * region): for an ARN there, moto answers []; AWS takes either.
+ */
 async function mappingsOf(client: LambdaClient, FunctionName: string) {
   const { paginateListEventSourceMappings } = await sdk();
-  const all = [];
-  for await (const page of paginateListEventSourceMappings({ client, pageSize: ESM_PAGE }, { FunctionName })) {
-    all.push(...(page.EventSourceMappings ?? []));
-  }
-  return all;
+  return all(paginateListEventSourceMappings({ client, pageSize: ESM_PAGE }, { FunctionName }), (p) => p.EventSourceMappings);
+}
+
+/** The UUIDs of the mappings describe read. */
+function plannedMappings(r: LiveResource): string[] {
+  const mappings = (r.described.config.EventSourceMappings ?? []) as readonly { UUID?: string }[];
+  return mappings.flatMap((m) => (m.UUID ? [m.UUID] : []));
 }
 
 /** Resolves once GetEventSourceMapping says the mapping no longer exists; throws on timeout or abort. */
@@ -33,111 +52,184 @@ async function waitUntilMappingGone(client: LambdaClient, ctx: HandlerContext, U
       return { state: WaiterState.RETRY, reason: await c.send(new GetEventSourceMappingCommand(input)) };
     } catch (err) {
       // Gone is success; any other error (denied, throttled past the SDK's retries) ends the wait at once.
-      return { state: isNotFound(err) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
+      return { state: isErrorNamed(err, ...NOT_FOUND) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
     }
   };
   checkExceptions(await createWaiter(waiterOptions(client, ctx, { minDelay: 1, maxDelay: 5 }), { UUID }, check));
 }
 
+/** Runs `body` for each item, a few at a time; after a failure starts no more, lets the running ones end, throws the first. */
+async function eachBounded<T>(items: readonly T[], limit: number, body: (item: T) => Promise<void>): Promise<void> {
+  const run = pLimit(limit);
+  let failed = false;
+  const results = await Promise.allSettled(
+    items.map((item) =>
+      run(async () => {
+        if (failed) return;
+        try {
+          await body(item);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }),
+    ),
+  );
+  const rejected = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+
+/** The download's failure in words (fetch's own "fetch failed" hides the cause). */
+function whyNot(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError') return `no answer within ${DOWNLOAD_TIMEOUT_MS / 1000} s`;
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return `${err.message}${cause}`;
+}
+
 /**
  * A Lambda function (unqualified: all its versions and aliases). Its event source mappings outlive
  * DeleteFunction, so they are deleted first and waited for; then DeleteFunction, which is synchronous.
- * Its execution role is a separate resource, deleted after it.
+ * Its execution role is a separate resource, deleted after it. The backup keeps its deployment package.
  */
 export const lambdaFunction: ResourceHandler = {
   type: 'lambda:function',
-  description: 'Lambda function (deletes its event source mappings, then DeleteFunction with all versions and aliases)',
+  description: 'Lambda function (saves its deployment package; deletes its event source mappings, then DeleteFunction with all versions and aliases)',
   arnPattern: /^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[^:/]+$/,
-  dependsOn: ['iam:role'],
-  actions: [
-    'lambda:GetFunction',
-    'lambda:ListTags',
-    'lambda:ListEventSourceMappings',
-    'lambda:DeleteEventSourceMapping',
-    'lambda:GetEventSourceMapping',
-    'lambda:GetPolicy',
-    'lambda:ListAliases',
-    'lambda:GetFunctionUrlConfig',
-    'lambda:GetFunctionConcurrency',
-    'lambda:DeleteFunction',
+  client: 'lambda',
+  references: ['iam:role'],
+  notFound: NOT_FOUND,
+  reads: [
+    'ListFunctions',
+    'GetFunction',
+    'GetFunctionConfiguration',
+    'ListTags',
+    'ListEventSourceMappings',
+    'GetEventSourceMapping',
+    'GetPolicy',
+    'ListAliases',
+    'ListVersionsByFunction',
+    'GetFunctionUrlConfig',
+    'GetFunctionConcurrency',
   ],
-  /** Mapping calls are authorized on the mapping's ARN; listing them on no resource at all. */
-  simulationResource(arn, action) {
-    const a = parseArn(arn);
-    if (action === 'lambda:ListEventSourceMappings') return '*';
-    if (a && (action === 'lambda:DeleteEventSourceMapping' || action === 'lambda:GetEventSourceMapping')) {
-      return `arn:${a.partition}:lambda:${a.region}:${a.account}:event-source-mapping:*`;
-    }
-    return arn;
-  },
   nameOf: (arn) => arn.split(':')[6] ?? arn,
+
+  /** ListFunctions gives each function's role: no readUses call is needed. */
+  async list(ctx, region) {
+    const { paginateListFunctions } = await sdk();
+    const client = await ctx.aws.get('lambda', region);
+    const functions = await all(paginateListFunctions({ client, pageSize: FUNCTION_PAGE }, {}), (p) => p.Functions);
+    return functions.flatMap((f) => (f.FunctionArn ? [{ arn: f.FunctionArn, uses: f.Role ? [f.Role] : undefined }] : []));
+  },
+
+  async readUses(ref, ctx) {
+    const { GetFunctionConfigurationCommand } = await sdk();
+    const client = await lambda(ctx, ref);
+    const conf = await describeOrGone(NOT_FOUND, () => client.send(new GetFunctionConfigurationCommand({ FunctionName: ref.arn })));
+    if (conf === GONE) return GONE;
+    return conf.Role ? [conf.Role] : [];
+  },
 
   async describe(ref, ctx) {
     const s = await sdk();
     const client = await lambda(ctx, ref);
     const FunctionName = ref.arn;
-    // List calls take the name (the client is in the function's region): for an ARN there, moto
-    // answers [] (mappings) or not-found (aliases); AWS takes either.
+    const fn = await describeOrGone(NOT_FOUND, () => client.send(new s.GetFunctionCommand({ FunctionName })));
+    if (fn === GONE) return GONE;
+    // List calls take the name: for an ARN, moto answers [] (mappings) or not-found (aliases).
     const name = ref.name;
-    let fn;
-    try {
-      fn = await client.send(new s.GetFunctionCommand({ FunctionName }));
-    } catch (err) {
-      if (isNotFound(err)) return GONE;
-      throw err;
-    }
-    const aliases = async () => {
-      const all = [];
-      for await (const page of s.paginateListAliases({ client, pageSize: ALIAS_PAGE }, { FunctionName: name })) all.push(...(page.Aliases ?? []));
-      return all;
-    };
-    const [eventSourceMappings, policy, allAliases, functionUrl, concurrency] = await Promise.all([
+    const [tags, eventSourceMappings, policy, aliases, versions, functionUrl, concurrency] = await Promise.all([
+      // GetFunction returns Tags only to callers allowed lambda:ListTags: ask ListTags itself, so that a
+      // denial is a read failure, never "no tags".
+      client.send(new s.ListTagsCommand({ Resource: ref.arn })),
       mappingsOf(client, name),
-      optional(() => client.send(new s.GetPolicyCommand({ FunctionName }))),
-      aliases(),
-      optional(() => client.send(new s.GetFunctionUrlConfigCommand({ FunctionName }))),
-      optional(() => client.send(new s.GetFunctionConcurrencyCommand({ FunctionName }))),
+      optional(NOT_FOUND, () => client.send(new s.GetPolicyCommand({ FunctionName }))),
+      all(s.paginateListAliases({ client, pageSize: ALIAS_PAGE }, { FunctionName: name }), (p) => p.Aliases),
+      all(s.paginateListVersionsByFunction({ client, pageSize: VERSION_PAGE }, { FunctionName: name }), (p) => p.Versions),
+      optional(NOT_FOUND, () => client.send(new s.GetFunctionUrlConfigCommand({ FunctionName }))),
+      // No reserved concurrency is an empty answer, not an error.
+      client.send(new s.GetFunctionConcurrencyCommand({ FunctionName })),
     ]);
     const role = fn.Configuration?.Role;
     return {
-      // GetFunction returns Tags only to callers allowed lambda:ListTags: ask ListTags itself, so that a
-      // denial is a read failure, never "no tags".
-      tags: (await client.send(new s.ListTagsCommand({ Resource: ref.arn }))).Tags ?? {},
+      tags: tags.Tags ?? {},
       config: {
         ...withoutMetadata(fn),
         EventSourceMappings: eventSourceMappings,
         Policy: policy ? parseDocument(policy.Policy as string | undefined) : null,
-        Aliases: allAliases,
+        Aliases: aliases,
+        // $LATEST is the function itself; the published versions are what the backup must name.
+        Versions: versions.filter((v) => v.Version !== '$LATEST'),
         FunctionUrlConfig: functionUrl,
-        Concurrency: concurrency,
+        Concurrency: concurrency.ReservedConcurrentExecutions === undefined ? null : withoutMetadata(concurrency),
       },
       uses: role ? [role] : [],
     };
   },
 
+  children: (r) => plannedMappings(r).map((id) => ({ kind: 'event-source-mapping', id })),
+
+  actions(r) {
+    const { arn, partition, region, account } = r.ref;
+    return [
+      ...onResource(arn, ['lambda:ListTags', 'lambda:GetFunction']),
+      // Listing mappings is authorized on no resource; each mapping's calls on the mapping's own ARN.
+      { action: 'lambda:ListEventSourceMappings', resource: '*' },
+      ...plannedMappings(r).flatMap((uuid) =>
+        onResource(`arn:${partition}:lambda:${region}:${account}:event-source-mapping:${uuid}`, ['lambda:DeleteEventSourceMapping', 'lambda:GetEventSourceMapping']),
+      ),
+      { action: 'lambda:DeleteFunction', resource: arn },
+    ];
+  },
+
+  /**
+   * The deployment package, downloaded through a fresh GetFunction link (the one describe read expires
+   * in minutes) and checked against Lambda's CodeSha256. An image-based function has none.
+   */
+  async artifacts(r, ctx) {
+    if ((r.described.config.Configuration as { PackageType?: string } | undefined)?.PackageType === 'Image') return [];
+    const { GetFunctionCommand } = await sdk();
+    const client = await lambda(ctx, r.ref);
+    const fn = await client.send(new GetFunctionCommand({ FunctionName: r.ref.arn }));
+    if (fn.Configuration?.PackageType === 'Image') return [];
+    const location = fn.Code?.Location;
+    if (!location) throw new Error('GetFunction gave no download link for the deployment package');
+    const timeout = AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS);
+    let bytes: Uint8Array;
+    try {
+      const res = await fetch(location, { signal: ctx.signal ? AbortSignal.any([timeout, ctx.signal]) : timeout });
+      if (!res.ok) throw new Error(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+      bytes = new Uint8Array(await res.arrayBuffer());
+    } catch (err) {
+      throw new Error(`the download failed: ${whyNot(err)}`, { cause: err });
+    }
+    const digest = createHash('sha256').update(bytes).digest();
+    const expected = fn.Configuration?.CodeSha256;
+    if (expected !== undefined && digest.toString('base64') !== expected) {
+      throw new Error(`the download does not match the function's CodeSha256 (got ${digest.toString('base64')}, Lambda says ${expected})`);
+    }
+    return [{ name: 'package.zip', bytes, sha256: digest.toString('hex') }];
+  },
+
   async currentTags(ref, ctx) {
     const { ListTagsCommand } = await sdk();
     const client = await lambda(ctx, ref);
-    try {
-      return (await client.send(new ListTagsCommand({ Resource: ref.arn }))).Tags ?? {};
-    } catch (err) {
-      if (isNotFound(err)) return GONE;
-      throw err;
-    }
+    const out = await describeOrGone(NOT_FOUND, () => client.send(new ListTagsCommand({ Resource: ref.arn })));
+    return out === GONE ? GONE : (out.Tags ?? {});
   },
 
-  async delete(ref, ctx) {
+  async delete(r, ctx, steps) {
     const { DeleteEventSourceMappingCommand, DeleteFunctionCommand } = await sdk();
-    const client = await lambda(ctx, ref);
-    const uuids = (await mappingsOf(client, ref.name)).flatMap((m) => (m.UUID ? [m.UUID] : []));
-    await pLimit(4).map(uuids, async (UUID) => {
-      try {
-        await client.send(new DeleteEventSourceMappingCommand({ UUID }));
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-      await waitUntilMappingGone(client, ctx, UUID);
-    });
-    await client.send(new DeleteFunctionCommand({ FunctionName: ref.arn }));
+    const client = await lambda(ctx, r.ref);
+    // A mapping created since the plan would outlive DeleteFunction: list them again.
+    const listed = (await mappingsOf(client, r.ref.name)).flatMap((m) => (m.UUID ? [m.UUID] : []));
+    const uuids = [...new Set([...plannedMappings(r), ...listed])];
+    await eachBounded(uuids, ESM_CONCURRENCY, (UUID) =>
+      steps.run({ name: 'delete-event-source-mapping', child: { kind: 'event-source-mapping', id: UUID }, done: `deleted event source mapping ${UUID}` }, async () => {
+        await unlessGone(NOT_FOUND, () => client.send(new DeleteEventSourceMappingCommand({ UUID })));
+        await waitUntilMappingGone(client, ctx, UUID);
+      }),
+    );
+    await steps.run({ name: 'delete', done: `deleted function ${r.ref.name}` }, () => client.send(new DeleteFunctionCommand({ FunctionName: r.ref.arn })));
   },
 };

@@ -1,62 +1,166 @@
-import type { ObjectIdentifier, S3Client } from '@aws-sdk/client-s3';
-import pLimit from 'p-limit';
-import { httpStatus, isErrorNamed, isNotFound } from '../aws/errors.js';
-import type { ResourceRef, Tags } from '../model.js';
+import type { ObjectIdentifier, ObjectVersion, S3Client } from '@aws-sdk/client-s3';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
-import { optional as optionalGet, parseDocument } from './common.js';
-import { GONE, waiterOptions, type HandlerContext, type ResourceHandler } from './handler.js';
+import { describeOrGone, onResource, optional, parseDocument, unlessGone, withoutMetadata } from './common.js';
+import { waiterOptions, type Child, type HandlerContext, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-s3');
 
+/** HeadBucket answers a missing bucket with a bare 404, which the SDK names NotFound; every other call says NoSuchBucket. */
+const NOT_FOUND = ['NoSuchBucket', 'NotFound'];
 /** S3's page and batch limit: ListObjectVersions, ListMultipartUploads, DeleteObjects. */
 const PAGE = 1000;
 /** DeleteObjects batches in flight while the next page is listed. */
 const DELETES_IN_FLIGHT = 4;
 /** Listing passes over the versions before DeleteBucket is tried anyway. */
 const MAX_SWEEPS = 10;
+/** Within a sweep, every this many DeleteObjects batches the tags are re-checked (the first batch always). */
+const RECHECK_EVERY = 10;
 /** AbortMultipartUpload calls in flight. */
 const ABORTS_IN_FLIGHT = 8;
+/** GetObjectRetention / GetObjectLegalHold calls in flight while describe looks for locked versions. */
+const LOCK_READS_IN_FLIGHT = 16;
+/** How many locked keys describe keeps, to name them in the blocked reason. */
+const LOCKED_KEYS_KEPT = 5;
 
-/** Errors that mean "this bucket has no such configuration", not "no such bucket". */
-const ABSENT = [
-  'NoSuchTagSet',
-  'NoSuchBucketPolicy',
-  'NoSuchLifecycleConfiguration',
-  'ServerSideEncryptionConfigurationNotFoundError',
-  'NoSuchPublicAccessBlockConfiguration',
-  'NoSuchCORSConfiguration',
-  'ObjectLockConfigurationNotFoundError',
-  'OwnershipControlsNotFoundError',
-];
+/**
+ * A version without a retention or a legal hold (NoSuchObjectLockConfiguration), a bucket without Object
+ * Lock (InvalidRequest), a version deleted since it was listed: not locked.
+ */
+const NO_LOCK = ['NoSuchObjectLockConfiguration', 'InvalidRequest', 'NoSuchKey', 'NoSuchVersion'];
 
-const isAbsent = (err: unknown) => isErrorNamed(err, ...ABSENT) || (httpStatus(err) === 404 && !isNotFound(err));
+const VERSIONS: Pick<Child, 'kind' | 'id'> = { kind: 'object-versions', id: '*' };
+const UPLOADS: Pick<Child, 'kind' | 'id'> = { kind: 'multipart-uploads', id: '*' };
 
-/** An S3 sub-configuration: absent (not configured) is null; NoSuchBucket and the rest are thrown. */
-const optional = <T extends object>(call: () => Promise<T>) => optionalGet(call, isAbsent);
+/** What describe counts in the bucket (`config.Contents`). `locked*` only when Object Lock is enabled. */
+interface Contents {
+  readonly versions: number;
+  readonly deleteMarkers: number;
+  /** The sum of the versions' sizes. */
+  readonly bytes: number;
+  readonly multipartUploads: number;
+  /** Versions with a retain-until date in the future (any mode) or a legal hold ON, when describe read them. */
+  readonly lockedVersions?: number;
+  readonly lockedKeys?: readonly string[];
+}
+
+/** The parts of `config` that protect, blocked, children and actions read. */
+interface BucketConfig {
+  readonly Versioning?: { readonly MFADelete?: string } | null;
+  readonly ObjectLock?: {
+    readonly ObjectLockConfiguration?: {
+      readonly ObjectLockEnabled?: string;
+      readonly Rule?: { readonly DefaultRetention?: { readonly Mode?: string; readonly Days?: number; readonly Years?: number } };
+    };
+  } | null;
+  readonly Contents?: Contents;
+}
+
+const configOf = (r: LiveResource) => r.described.config as BucketConfig;
+const contentsOf = (r: LiveResource): Contents => configOf(r).Contents ?? { versions: 0, deleteMarkers: 0, bytes: 0, multipartUploads: 0 };
 
 const s3 = (ctx: HandlerContext, region: string): Promise<S3Client> => ctx.aws.get('s3', region);
 
 async function bucketTags(client: S3Client, Bucket: string): Promise<Tags> {
   const { GetBucketTaggingCommand } = await sdk();
-  const out = await optional(() => client.send(new GetBucketTaggingCommand({ Bucket })));
+  const out = await optional(['NoSuchTagSet'], () => client.send(new GetBucketTaggingCommand({ Bucket })));
   return tagListToRecord(out?.TagSet as { Key?: string; Value?: string }[] | undefined);
 }
 
-/** Aborts every incomplete multipart upload (they hold storage, and may block DeleteBucket). */
-async function abortUploads(client: S3Client, Bucket: string): Promise<void> {
+/** Awaits `work` (calls queued on `limit`); after the first failure the calls still queued are dropped. */
+async function dropQueueOnFailure<R>(limit: LimitFunction, work: Promise<R>): Promise<R> {
+  try {
+    return await work;
+  } catch (err) {
+    limit.clearQueue();
+    throw err;
+  }
+}
+
+/** True when the version has a retain-until date in the future (either mode) or a legal hold that is ON. */
+async function isLocked(client: S3Client, limit: LimitFunction, Bucket: string, v: ObjectVersion, now: number): Promise<boolean> {
+  const { GetObjectLegalHoldCommand, GetObjectRetentionCommand } = await sdk();
+  const input = { Bucket, Key: v.Key, VersionId: v.VersionId };
+  const [retention, hold] = await Promise.all([
+    limit(() => optional(NO_LOCK, () => client.send(new GetObjectRetentionCommand(input)))),
+    limit(() => optional(NO_LOCK, () => client.send(new GetObjectLegalHoldCommand(input)))),
+  ]);
+  const until = (retention?.Retention as { RetainUntilDate?: Date | string } | undefined)?.RetainUntilDate;
+  const retained = until !== undefined && new Date(until).getTime() > now;
+  return retained || (hold?.LegalHold as { Status?: string } | undefined)?.Status === 'ON';
+}
+
+/**
+ * Counts what the delete will remove: one full listing of the versions and delete markers (and, when
+ * `lockEnabled` resolves true, which versions are locked), and the incomplete multipart uploads.
+ */
+async function countContents(client: S3Client, Bucket: string, lockEnabled: Promise<boolean>): Promise<Contents> {
+  const { ListMultipartUploadsCommand, ListObjectVersionsCommand } = await sdk();
+  const checkLocks = await lockEnabled;
+  const countVersions = async () => {
+    const limit = pLimit(LOCK_READS_IN_FLIGHT);
+    const now = Date.now();
+    let versions = 0;
+    let deleteMarkers = 0;
+    let bytes = 0;
+    let lockedVersions = 0;
+    const lockedKeys: string[] = [];
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    for (;;) {
+      const page = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE, KeyMarker, VersionIdMarker }));
+      const listed = page.Versions ?? [];
+      versions += listed.length;
+      deleteMarkers += page.DeleteMarkers?.length ?? 0;
+      for (const v of listed) bytes += v.Size ?? 0;
+      if (checkLocks) {
+        const locked = await dropQueueOnFailure(limit, Promise.all(listed.map((v) => isLocked(client, limit, Bucket, v, now))));
+        listed.forEach((v, i) => {
+          if (!locked[i]) return;
+          lockedVersions++;
+          if (lockedKeys.length < LOCKED_KEYS_KEPT) lockedKeys.push(v.Key ?? '');
+        });
+      }
+      if (!page.IsTruncated) break;
+      ({ NextKeyMarker: KeyMarker, NextVersionIdMarker: VersionIdMarker } = page);
+    }
+    return { versions, deleteMarkers, bytes, ...(checkLocks ? { lockedVersions, lockedKeys } : {}) };
+  };
+  const countUploads = async () => {
+    let uploads = 0;
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await client.send(new ListMultipartUploadsCommand({ Bucket, MaxUploads: PAGE, KeyMarker, UploadIdMarker }));
+      uploads += page.Uploads?.length ?? 0;
+      if (!page.IsTruncated) return uploads;
+      ({ NextKeyMarker: KeyMarker, NextUploadIdMarker: UploadIdMarker } = page);
+    }
+  };
+  const [v, multipartUploads] = await Promise.all([countVersions(), countUploads()]);
+  return { ...v, multipartUploads };
+}
+
+/** Aborts every incomplete multipart upload (they hold storage, and may block DeleteBucket): one step per page. */
+async function abortUploads(client: S3Client, Bucket: string, steps: Steps): Promise<void> {
   const { AbortMultipartUploadCommand, ListMultipartUploadsCommand } = await sdk();
   const limit = pLimit(ABORTS_IN_FLIGHT);
   let KeyMarker: string | undefined;
   let UploadIdMarker: string | undefined;
   for (;;) {
     const page = await client.send(new ListMultipartUploadsCommand({ Bucket, MaxUploads: PAGE, KeyMarker, UploadIdMarker }));
-    await limit.map(page.Uploads ?? [], async (u) => {
-      try {
-        await client.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key, UploadId: u.UploadId }));
-      } catch (err) {
-        if (!isErrorNamed(err, 'NoSuchUpload')) throw err;
-      }
-    });
+    const uploads = page.Uploads ?? [];
+    if (uploads.length) {
+      await steps.run({ name: 'abort-multipart-uploads', child: UPLOADS, done: `aborted ${uploads.length} multipart uploads` }, () =>
+        dropQueueOnFailure(
+          limit,
+          limit.map(uploads, (u) =>
+            unlessGone(['NoSuchUpload'], () => client.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key, UploadId: u.UploadId }))),
+          ),
+        ),
+      );
+    }
     if (!page.IsTruncated) return;
     ({ NextKeyMarker: KeyMarker, NextUploadIdMarker: UploadIdMarker } = page);
   }
@@ -77,15 +181,23 @@ async function deleteBatch(client: S3Client, Bucket: string, Objects: ObjectIden
 }
 
 /**
- * One sweep: lists every object version and delete marker and deletes them in batches, a few batches in
- * flight while the next page is listed. Returns how many it found.
+ * One sweep: lists every object version and delete marker and deletes them in batches, each batch a
+ * step, a few in flight while the next page is listed. Returns how many it found.
  */
-async function sweep(client: S3Client, Bucket: string): Promise<number> {
+async function sweep(client: S3Client, Bucket: string, steps: Steps): Promise<number> {
   const { ListObjectVersionsCommand } = await sdk();
   const inFlight = new Set<Promise<void>>();
   let failure: { err: unknown } | undefined;
+  let batches = 0;
   const submit = async (batch: ObjectIdentifier[]) => {
-    const p: Promise<void> = deleteBatch(client, Bucket, batch)
+    const step = {
+      name: 'delete-objects',
+      child: VERSIONS,
+      done: `deleted ${batch.length} object versions and delete markers`,
+      recheck: batches++ % RECHECK_EVERY === 0,
+    };
+    const p: Promise<void> = steps
+      .run(step, () => deleteBatch(client, Bucket, batch))
       .catch((err: unknown) => void (failure ??= { err }))
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
@@ -118,63 +230,72 @@ async function sweep(client: S3Client, Bucket: string): Promise<number> {
  * objects written meanwhile, and emulators whose paging loses its place once the marker version is
  * deleted (moto). A bucket still not empty after that makes DeleteBucket fail with BucketNotEmpty.
  */
-async function emptyBucket(client: S3Client, Bucket: string): Promise<void> {
-  for (let pass = 0; pass < MAX_SWEEPS; pass++) if ((await sweep(client, Bucket)) === 0) return;
+async function emptyBucket(client: S3Client, Bucket: string, steps: Steps): Promise<void> {
+  for (let pass = 0; pass < MAX_SWEEPS; pass++) if ((await sweep(client, Bucket, steps)) === 0) return;
 }
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * A general-purpose S3 bucket. The ARN has no region: describe learns the home region from HeadBucket
- * and every later call goes there. Delete aborts incomplete multipart uploads, deletes every object
- * version and delete marker (per-key errors fail it), then the bucket; it then waits until HeadBucket
- * says NotFound. Object Lock and MFA delete are not bypassed: such buckets fail with S3's own error.
+ * and returns it; every later call goes to `ref.region`. Describe counts the versions, delete markers
+ * and incomplete uploads, and with Object Lock enabled reads which versions are locked. Delete aborts
+ * the uploads, deletes every version and delete marker (per-key errors fail it), then the bucket. Object
+ * Lock (compliance mode, locked versions) and MFA delete are never bypassed: such a bucket is blocked.
  */
 export const s3Bucket: ResourceHandler = {
   type: 's3:bucket',
   description: 'S3 bucket (aborts multipart uploads, deletes all object versions and delete markers, then DeleteBucket)',
   arnPattern: /^arn:[\w-]+:s3:::[^/]+$/,
-  dependsOn: [],
-  actions: [
-    's3:ListBucket',
-    's3:GetBucketTagging',
-    's3:GetBucketPolicy',
-    's3:GetBucketVersioning',
-    's3:GetLifecycleConfiguration',
-    's3:GetEncryptionConfiguration',
-    's3:GetBucketPublicAccessBlock',
-    's3:GetBucketCORS',
-    's3:GetBucketObjectLockConfiguration',
-    's3:GetBucketOwnershipControls',
-    's3:GetBucketNotification',
-    's3:ListBucketMultipartUploads',
-    's3:AbortMultipartUpload',
-    's3:ListBucketVersions',
-    's3:DeleteObject',
-    's3:DeleteObjectVersion',
-    's3:DeleteBucket',
+  client: 's3',
+  references: [],
+  notFound: NOT_FOUND,
+  reads: [
+    'HeadBucket',
+    'GetBucketTagging',
+    'GetBucketPolicy',
+    'GetBucketVersioning',
+    'GetBucketLifecycleConfiguration',
+    'GetBucketEncryption',
+    'GetPublicAccessBlock',
+    'GetBucketCors',
+    'GetObjectLockConfiguration',
+    'GetBucketOwnershipControls',
+    'GetBucketNotificationConfiguration',
+    'ListObjectVersions',
+    'ListMultipartUploads',
+    'GetObjectRetention',
+    'GetObjectLegalHold',
   ],
-  simulationResource: (arn, action) =>
-    ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:AbortMultipartUpload'].includes(action) ? `${arn}/*` : arn,
   nameOf: (arn) => arn.slice(arn.indexOf(':::') + 3),
 
   async describe(ref, ctx) {
     const s = await sdk();
     const Bucket = ref.name;
-    try {
+    return describeOrGone(NOT_FOUND, async () => {
       const head = await (await s3(ctx, ref.region)).send(new s.HeadBucketCommand({ Bucket }));
       const region = head.BucketRegion ?? ref.region;
       const client = await s3(ctx, region);
-      const [tags, policy, versioning, lifecycle, encryption, publicAccessBlock, cors, objectLock, ownershipControls, notifications] =
+      const objectLock = optional(['ObjectLockConfigurationNotFoundError'], () => client.send(new s.GetObjectLockConfigurationCommand({ Bucket })));
+      // Versions are read one by one only where that can change the answer: with Object Lock on and a
+      // default rule that is not compliance mode (under which every version is retained anyway).
+      const lockEnabled = objectLock.then((o) => {
+        const c = o?.ObjectLockConfiguration as { ObjectLockEnabled?: string; Rule?: { DefaultRetention?: { Mode?: string } } } | undefined;
+        return c?.ObjectLockEnabled === 'Enabled' && c.Rule?.DefaultRetention?.Mode !== 'COMPLIANCE';
+      });
+      const [tags, policy, versioning, lifecycle, encryption, publicAccessBlock, cors, lock, ownershipControls, notifications, contents] =
         await Promise.all([
           bucketTags(client, Bucket),
-          optional(() => client.send(new s.GetBucketPolicyCommand({ Bucket }))),
-          optional(() => client.send(new s.GetBucketVersioningCommand({ Bucket }))),
-          optional(() => client.send(new s.GetBucketLifecycleConfigurationCommand({ Bucket }))),
-          optional(() => client.send(new s.GetBucketEncryptionCommand({ Bucket }))),
-          optional(() => client.send(new s.GetPublicAccessBlockCommand({ Bucket }))),
-          optional(() => client.send(new s.GetBucketCorsCommand({ Bucket }))),
-          optional(() => client.send(new s.GetObjectLockConfigurationCommand({ Bucket }))),
-          optional(() => client.send(new s.GetBucketOwnershipControlsCommand({ Bucket }))),
-          optional(() => client.send(new s.GetBucketNotificationConfigurationCommand({ Bucket }))),
+          optional(['NoSuchBucketPolicy'], () => client.send(new s.GetBucketPolicyCommand({ Bucket }))),
+          client.send(new s.GetBucketVersioningCommand({ Bucket })).then(withoutMetadata),
+          optional(['NoSuchLifecycleConfiguration'], () => client.send(new s.GetBucketLifecycleConfigurationCommand({ Bucket }))),
+          optional(['ServerSideEncryptionConfigurationNotFoundError'], () => client.send(new s.GetBucketEncryptionCommand({ Bucket }))),
+          optional(['NoSuchPublicAccessBlockConfiguration'], () => client.send(new s.GetPublicAccessBlockCommand({ Bucket }))),
+          optional(['NoSuchCORSConfiguration'], () => client.send(new s.GetBucketCorsCommand({ Bucket }))),
+          objectLock,
+          optional(['OwnershipControlsNotFoundError'], () => client.send(new s.GetBucketOwnershipControlsCommand({ Bucket }))),
+          client.send(new s.GetBucketNotificationConfigurationCommand({ Bucket })).then(withoutMetadata),
+          countContents(client, Bucket, lockEnabled),
         ]);
       const config = {
         Bucket,
@@ -186,32 +307,67 @@ export const s3Bucket: ResourceHandler = {
         Encryption: encryption,
         PublicAccessBlock: publicAccessBlock,
         Cors: cors,
-        ObjectLock: objectLock,
+        ObjectLock: lock,
         OwnershipControls: ownershipControls,
         Notifications: notifications,
+        Contents: contents,
       };
       return { tags, config, uses: [], region };
-    } catch (err) {
-      if (isNotFound(err)) return GONE;
-      throw err;
-    }
+    });
   },
 
-  async currentTags(ref: ResourceRef, ctx) {
-    try {
-      return await bucketTags(await s3(ctx, ref.region), ref.name);
-    } catch (err) {
-      if (isNotFound(err)) return GONE;
-      throw err;
+  blocked(r) {
+    const { Versioning, ObjectLock, Contents } = configOf(r);
+    const reasons: string[] = [];
+    const retention = ObjectLock?.ObjectLockConfiguration?.Rule?.DefaultRetention;
+    if (retention?.Mode === 'COMPLIANCE' && (Contents?.versions ?? 1) > 0) {
+      const term = retention.Years ? plural(retention.Years, 'year', 'years') : plural(retention.Days ?? 0, 'day', 'days');
+      reasons.push(`Object Lock in compliance mode (${term}): its versions cannot be deleted before they expire`);
     }
+    const locked = Contents?.lockedVersions ?? 0;
+    if (locked > 0) {
+      const first = Contents?.lockedKeys?.[0];
+      reasons.push(`${plural(locked, 'object version is', 'object versions are')} under Object Lock or legal hold${first !== undefined ? ` (first: ${first})` : ''}`);
+    }
+    if (Versioning?.MFADelete === 'Enabled') reasons.push('MFA delete is enabled');
+    return reasons.length ? reasons.join('; ') : undefined;
   },
 
-  async delete(ref, ctx) {
-    const { DeleteBucketCommand } = await sdk();
+  children(r) {
+    const c = contentsOf(r);
+    const out: Child[] = [];
+    if (c.versions > 0) out.push({ ...VERSIONS, count: c.versions, lost: 'data not in the backup' });
+    if (c.deleteMarkers > 0) out.push({ kind: 'delete-markers', id: '*', count: c.deleteMarkers });
+    if (c.multipartUploads > 0) out.push({ ...UPLOADS, count: c.multipartUploads, lost: 'upload parts not in the backup' });
+    return out;
+  },
+
+  actions(r) {
+    const arn = r.ref.arn;
+    const objects = `${arn}/*`;
+    const c = contentsOf(r);
+    return [
+      ...onResource(arn, ['s3:GetBucketTagging', 's3:ListBucketMultipartUploads']),
+      ...(c.multipartUploads > 0 ? onResource(objects, ['s3:AbortMultipartUpload']) : []),
+      ...onResource(arn, ['s3:ListBucketVersions']),
+      ...(c.versions + c.deleteMarkers > 0 ? onResource(objects, ['s3:DeleteObjectVersion']) : []),
+      // DeleteBucket, then the waiter's HeadBucket (s3:ListBucket).
+      ...onResource(arn, ['s3:DeleteBucket', 's3:ListBucket']),
+    ];
+  },
+
+  async currentTags(ref, ctx) {
     const client = await s3(ctx, ref.region);
-    await abortUploads(client, ref.name);
-    await emptyBucket(client, ref.name);
-    await client.send(new DeleteBucketCommand({ Bucket: ref.name }));
+    return describeOrGone(NOT_FOUND, () => bucketTags(client, ref.name));
+  },
+
+  async delete(r, ctx, steps) {
+    const { DeleteBucketCommand } = await sdk();
+    const Bucket = r.ref.name;
+    const client = await s3(ctx, r.ref.region);
+    await abortUploads(client, Bucket, steps);
+    await emptyBucket(client, Bucket, steps);
+    await steps.run({ name: 'delete' }, () => client.send(new DeleteBucketCommand({ Bucket })));
   },
 
   async waitUntilGone(ref, ctx) {

@@ -1,12 +1,54 @@
-import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type {
+  SageMakerClient,
+  SageMakerClientResolvedConfig,
+  SageMakerPaginationConfiguration,
+  ServiceInputTypes,
+  ServiceOutputTypes,
+} from '@aws-sdk/client-sagemaker';
+import type { CommandImpl } from '@smithy/core/client';
 import { formatArn, lastSegment, parseArn } from '../aws/arn.js';
 import type { ResourceRef, Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
-import type { HandlerContext } from './handler.js';
+import { describeOrGone, onResource, withoutMetadata } from './common.js';
+import {
+  GONE,
+  waiterOptions,
+  type ActionNeed,
+  type Child,
+  type Gone,
+  type HandlerContext,
+  type Listed,
+  type LiveResource,
+  type ResourceHandler,
+  type Steps,
+} from './handler.js';
 
-/** Helpers shared by the SageMaker handlers (one file per type; this is not a type). */
+/** The SageMaker types are declarations: `sagemakerType({...})` builds the handler (this file is not a type). */
 
 export const sagemakerSdk = () => import('@aws-sdk/client-sagemaker');
+export type SageMakerSdk = Awaited<ReturnType<typeof sagemakerSdk>>;
+
+/** A command of the SageMaker client, taking `I` and answering `O`. */
+export type SageMakerCommand<I extends ServiceInputTypes, O extends ServiceOutputTypes> = CommandImpl<
+  I,
+  O,
+  SageMakerClientResolvedConfig,
+  ServiceInputTypes,
+  ServiceOutputTypes
+>;
+
+/** Options for a SageMaker waiter: the run's timeout and abort signal, polling every 5 to 30 s. */
+export type SageMakerWaiterOptions = ReturnType<typeof waiterOptions<SageMakerClient>>;
+
+/**
+ * SageMaker answers a Describe (or Delete) of a missing resource with a ValidationException, and its own
+ * waiters take that for "deleted"; newer operations say ResourceNotFound.
+ */
+export const SAGEMAKER_NOT_FOUND: readonly string[] = ['ValidationException', 'ResourceNotFound'];
+
+/** Tags and list pages: the largest page each call allows. */
+const PAGE_SIZE = 100;
+const WAIT_DELAYS = { minDelay: 5, maxDelay: 30 };
 
 export function sagemakerArnPattern(kind: string): RegExp {
   return new RegExp(`^arn:[\\w-]+:sagemaker:[\\w-]+:\\d{12}:${kind}/[^/]+$`);
@@ -14,21 +56,167 @@ export function sagemakerArnPattern(kind: string): RegExp {
 
 export const sagemakerName = (arn: string): string => lastSegment(parseArn(arn)?.resource ?? arn);
 
-/** The ARN of another SageMaker resource of `kind` named `name`, in the same account and region as `ref`. */
+/**
+ * The ARN of another SageMaker resource of `kind` named `name`, in the same account and region as `ref`.
+ * The name keeps the case the API gave it; `arnKey` compares SageMaker ARNs case-insensitively.
+ */
 export function siblingArn(ref: ResourceRef, kind: string, name: string): string {
   return formatArn({ partition: ref.partition, service: 'sagemaker', region: ref.region, account: ref.account, resource: `${kind}/${name}` });
 }
 
-export function sagemaker(ctx: HandlerContext, ref: ResourceRef): Promise<SageMakerClient> {
-  return ctx.aws.get('sagemaker', ref.region);
-}
-
-/** All tags of a SageMaker resource (ListTags, every page of 100). */
-export async function sagemakerTags(client: SageMakerClient, arn: string): Promise<Tags> {
-  const { paginateListTags } = await sagemakerSdk();
+/** All tags of a SageMaker resource (ListTags, every page). */
+export async function sagemakerTags(sdk: SageMakerSdk, client: SageMakerClient, arn: string): Promise<Tags> {
   const tags: { Key?: string; Value?: string }[] = [];
-  for await (const page of paginateListTags({ client, pageSize: 100 }, { ResourceArn: arn })) tags.push(...(page.Tags ?? []));
+  for await (const page of sdk.paginateListTags({ client, pageSize: PAGE_SIZE }, { ResourceArn: arn })) tags.push(...(page.Tags ?? []));
   return tagListToRecord(tags);
 }
 
-export { describeOrGone, withoutMetadata } from './common.js';
+/** What a custom delete is given besides the resource and its steps. */
+export interface SageMakerDeleteKit<D> {
+  readonly sdk: SageMakerSdk;
+  readonly client: SageMakerClient;
+  /** For the SDK waiters a delete waits with (`sdk.waitUntilX(kit.waiter, input)`). */
+  readonly waiter: SageMakerWaiterOptions;
+  /** The Describe call again: the live state now, or GONE. */
+  describe(): Promise<D | Gone>;
+  /** The final step: `{name: 'delete'}` sending the type's Delete command. */
+  deleteStep(): Promise<void>;
+}
+
+/** A SageMaker type, declared: everything else is the same for every SageMaker type. */
+export interface SageMakerTypeSpec<DI extends ServiceInputTypes, D extends ServiceOutputTypes, P, XI extends ServiceInputTypes, X extends ServiceOutputTypes> {
+  /** The ARN's resource kind (`endpoint-config`); the type is `sagemaker:<kind>`. */
+  readonly kind: string;
+  readonly description: string;
+  /** Types its `uses` may point at. */
+  readonly references: readonly string[];
+  /**
+   * Operation names, when they do not follow from the kind (`endpoint-config`: DescribeEndpointConfig,
+   * ListEndpointConfigs, DeleteEndpointConfig). They are the type's dry-run reads and IAM actions.
+   */
+  readonly operations?: { readonly describe?: string; readonly list?: string; readonly delete?: string };
+  /** The Describe command for a name: what describe, readUses, custom deletes and the gone check send. */
+  readonly describe: (s: SageMakerSdk, name: string) => SageMakerCommand<DI, D>;
+  /** The ARNs it uses (of `references` only), from the Describe output. */
+  readonly uses: (out: D, ref: ResourceRef) => readonly (string | undefined)[];
+  /** Every resource of the kind: the List paginator, and each page's ARNs. List calls carry no references. */
+  readonly list: {
+    readonly paginator: (s: SageMakerSdk) => (config: SageMakerPaginationConfiguration, input: Record<string, never>) => AsyncIterable<P>;
+    readonly arns: (page: P) => readonly (string | undefined)[] | undefined;
+  };
+  /** The Delete command for a name. */
+  readonly delete: (s: SageMakerSdk, name: string) => SageMakerCommand<XI, X>;
+  /** Resolves once a delete has completed: an SDK waiter, given the run's options (it polls Describe). */
+  readonly waitUntilGone?: (s: SageMakerSdk, options: SageMakerWaiterOptions, name: string) => Promise<unknown>;
+  /**
+   * IAM actions this resource needs now beyond ListTags and Delete<Kind> (and Describe<Kind>, added for a
+   * type with a waiter or a custom delete).
+   */
+  readonly actions?: (r: LiveResource) => ActionNeed[];
+  readonly children?: (r: LiveResource) => Child[];
+  readonly blocked?: (r: LiveResource) => string | undefined;
+  readonly protect?: (r: LiveResource) => string | undefined;
+  /** A delete of more than one step (stop first...); it ends with `kit.deleteStep()`. Default: that step alone. */
+  readonly deleteSteps?: (r: LiveResource, kit: SageMakerDeleteKit<D>, steps: Steps) => Promise<void>;
+}
+
+const pascal = (kind: string): string => kind.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+
+const defined = (list: readonly (string | undefined)[] | undefined): string[] => (list ?? []).filter((a): a is string => Boolean(a));
+
+/** Builds a SageMaker type's handler from its declaration. */
+export function sagemakerType<DI extends ServiceInputTypes, D extends ServiceOutputTypes, P, XI extends ServiceInputTypes, X extends ServiceOutputTypes>(
+  spec: SageMakerTypeSpec<DI, D, P, XI, X>,
+): ResourceHandler {
+  const Kind = pascal(spec.kind);
+  const ops = { describe: `Describe${Kind}`, list: `List${Kind}s`, delete: `Delete${Kind}`, ...spec.operations };
+  const notFound = SAGEMAKER_NOT_FOUND;
+  const wait = spec.waitUntilGone;
+
+  const connect = async (ctx: HandlerContext, region: string) => ({ sdk: await sagemakerSdk(), client: await ctx.aws.get('sagemaker', region) });
+  const read = (sdk: SageMakerSdk, client: SageMakerClient, ref: ResourceRef): Promise<D | Gone> =>
+    describeOrGone(notFound, () => client.send(spec.describe(sdk, ref.name)));
+  const usesOf = (out: D, ref: ResourceRef): string[] => [...new Set(defined(spec.uses(out, ref)))];
+
+  return {
+    type: `sagemaker:${spec.kind}`,
+    description: spec.description,
+    arnPattern: sagemakerArnPattern(spec.kind),
+    references: spec.references,
+    notFound,
+    // The SageMaker waiters poll the Describe operation: it is already here.
+    reads: [ops.describe, ops.list, 'ListTags'],
+    nameOf: sagemakerName,
+
+    async describe(ref, ctx, hint) {
+      const { sdk, client } = await connect(ctx, ref.region);
+      const out = await read(sdk, client, ref);
+      if (out === GONE) return GONE;
+      const tags = hint?.tags ?? (await sagemakerTags(sdk, client, ref.arn));
+      return { tags, config: withoutMetadata(out), uses: usesOf(out, ref) };
+    },
+
+    async readUses(ref, ctx) {
+      const { sdk, client } = await connect(ctx, ref.region);
+      const out = await read(sdk, client, ref);
+      return out === GONE ? GONE : usesOf(out, ref);
+    },
+
+    async list(ctx, region) {
+      const { sdk, client } = await connect(ctx, region);
+      const listed: Listed[] = [];
+      for await (const page of spec.list.paginator(sdk)({ client, pageSize: PAGE_SIZE }, {})) {
+        for (const arn of defined(spec.list.arns(page))) listed.push({ arn });
+      }
+      return listed;
+    },
+
+    // ListTags alone proves the tags; only when it fails does Describe say whether the resource is gone
+    // (ListTags on a missing resource is not a clean not-found everywhere).
+    async currentTags(ref, ctx) {
+      const { sdk, client } = await connect(ctx, ref.region);
+      try {
+        return await sagemakerTags(sdk, client, ref.arn);
+      } catch (err) {
+        if ((await read(sdk, client, ref).catch(() => undefined)) === GONE) return GONE;
+        throw err;
+      }
+    },
+
+    actions: (r) => [
+      ...onResource(r.ref.arn, [
+        'sagemaker:ListTags',
+        // The waiters poll Describe; a delete of several steps reads the state it starts from.
+        ...(wait || spec.deleteSteps ? [`sagemaker:${ops.describe}`] : []),
+        `sagemaker:${ops.delete}`,
+      ]),
+      ...(spec.actions?.(r) ?? []),
+    ],
+
+    async delete(r, ctx, steps) {
+      const { sdk, client } = await connect(ctx, r.ref.region);
+      const deleteStep = async (): Promise<void> => {
+        await steps.run({ name: 'delete' }, () => client.send(spec.delete(sdk, r.ref.name)));
+      };
+      if (!spec.deleteSteps) return deleteStep();
+      const kit: SageMakerDeleteKit<D> = {
+        sdk,
+        client,
+        waiter: waiterOptions(client, ctx, WAIT_DELAYS),
+        describe: () => read(sdk, client, r.ref),
+        deleteStep,
+      };
+      return spec.deleteSteps(r, kit, steps);
+    },
+
+    ...(wait && {
+      async waitUntilGone(ref: ResourceRef, ctx: HandlerContext) {
+        const { sdk, client } = await connect(ctx, ref.region);
+        await wait(sdk, waiterOptions(client, ctx, WAIT_DELAYS), ref.name);
+      },
+    }),
+    ...(spec.children && { children: spec.children }),
+    ...(spec.blocked && { blocked: spec.blocked }),
+    ...(spec.protect && { protect: spec.protect }),
+  };
+}

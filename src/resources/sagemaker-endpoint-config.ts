@@ -1,43 +1,14 @@
-import { GONE, type ResourceHandler } from './handler.js';
-import { describeOrGone, sagemaker, sagemakerArnPattern, sagemakerName, sagemakerSdk, sagemakerTags, siblingArn, withoutMetadata } from './sagemaker-common.js';
+import { sagemakerType, siblingArn } from './sagemaker-common.js';
 
 /** A SageMaker endpoint configuration. Deleted after the endpoints using it; leaves its models alone. */
-export const sagemakerEndpointConfig: ResourceHandler = {
-  type: 'sagemaker:endpoint-config',
+export const sagemakerEndpointConfig = sagemakerType({
+  kind: 'endpoint-config',
   description: 'SageMaker endpoint configuration (DeleteEndpointConfig; its models are separate resources)',
-  arnPattern: sagemakerArnPattern('endpoint-config'),
-  dependsOn: ['sagemaker:model'],
-  actions: ['sagemaker:DescribeEndpointConfig', 'sagemaker:ListTags', 'sagemaker:DeleteEndpointConfig'],
-  nameOf: sagemakerName,
-
-  async describe(ref, ctx) {
-    const { DescribeEndpointConfigCommand } = await sagemakerSdk();
-    const client = await sagemaker(ctx, ref);
-    const out = await describeOrGone(() => client.send(new DescribeEndpointConfigCommand({ EndpointConfigName: ref.name })));
-    if (out === GONE) return GONE;
-    const tags = await sagemakerTags(client, ref.arn);
-    // Variants backed by inference components name no model.
-    const variants = [...(out.ProductionVariants ?? []), ...(out.ShadowProductionVariants ?? [])];
-    const models = new Set(variants.flatMap((v) => (v.ModelName ? [v.ModelName] : [])));
-    return {
-      tags,
-      config: withoutMetadata(out),
-      uses: [...models].map((name) => siblingArn(ref, 'model', name)),
-    };
-  },
-
-  async currentTags(ref, ctx) {
-    const { DescribeEndpointConfigCommand } = await sagemakerSdk();
-    const client = await sagemaker(ctx, ref);
-    // ListTags on a missing resource is not a clean not-found everywhere: describe first.
-    const out = await describeOrGone(() => client.send(new DescribeEndpointConfigCommand({ EndpointConfigName: ref.name })));
-    if (out === GONE) return GONE;
-    return sagemakerTags(client, ref.arn);
-  },
-
-  async delete(ref, ctx) {
-    const { DeleteEndpointConfigCommand } = await sagemakerSdk();
-    const client = await sagemaker(ctx, ref);
-    await client.send(new DeleteEndpointConfigCommand({ EndpointConfigName: ref.name }));
-  },
-};
+  references: ['sagemaker:model'],
+  describe: (s, name) => new s.DescribeEndpointConfigCommand({ EndpointConfigName: name }),
+  // Variants backed by inference components name no model.
+  uses: (out, ref) =>
+    [...(out.ProductionVariants ?? []), ...(out.ShadowProductionVariants ?? [])].map((v) => v.ModelName && siblingArn(ref, 'model', v.ModelName)),
+  list: { paginator: (s) => s.paginateListEndpointConfigs, arns: (page) => page.EndpointConfigs?.map((c) => c.EndpointConfigArn) },
+  delete: (s, name) => new s.DeleteEndpointConfigCommand({ EndpointConfigName: name }),
+});

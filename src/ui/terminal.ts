@@ -1,7 +1,9 @@
 import chalk, { Chalk } from 'chalk';
 import type { Report } from '../model.js';
+import type { PlanDocument } from '../plan/document.js';
+import { renderPlan } from './render-plan.js';
 import { renderReport, type Paint } from './render-report.js';
-import type { Answer, ResourceQuestion, Ui } from './ui.js';
+import type { Answer, ConfirmSummary, ResourceQuestion, Ui } from './ui.js';
 
 export interface Streams {
   readonly out: NodeJS.WritableStream;
@@ -11,7 +13,7 @@ export interface Streams {
 /** Printing shared by the interactive and the automatic UI. */
 abstract class TerminalUi implements Ui {
   protected readonly paint: Paint;
-  private readonly c: typeof chalk;
+  protected readonly c: typeof chalk;
 
   constructor(
     protected readonly json: boolean,
@@ -23,7 +25,7 @@ abstract class TerminalUi implements Ui {
     this.paint = {
       bold: (s) => c.bold(s),
       status: (st, s) =>
-        st === 'failed' ? c.red(s) : st === 'deleted' ? c.green(s) : st === 'planned' ? c.yellow(s) : c.dim(s),
+        st === 'failed' ? c.red(s) : st === 'deleted' ? c.green(s) : st === 'planned' || st === 'blocked' ? c.yellow(s) : c.dim(s),
     };
   }
 
@@ -42,15 +44,15 @@ abstract class TerminalUi implements Ui {
   progress(s: string): void {
     this.line(this.streams.err, this.c.dim(s));
   }
-  plan(lines: readonly string[]): void {
+  plan(doc: PlanDocument): void {
     const to = this.json ? this.streams.err : this.streams.out;
-    for (const l of lines) this.line(to, l);
+    for (const l of renderPlan(doc)) this.line(to, l);
   }
   report(r: Report): void {
     if (this.json) this.line(this.streams.out, JSON.stringify(r, null, 2));
     else for (const l of renderReport(r, this.paint)) this.line(this.streams.out, l);
   }
-  abstract confirmPlan(question: string): Promise<boolean>;
+  abstract confirmPlan(summary: ConfirmSummary): Promise<boolean>;
   abstract confirmResource(q: ResourceQuestion): Promise<Answer>;
 }
 
@@ -64,18 +66,37 @@ export class AutoUi extends TerminalUi {
   }
 }
 
+/** The lines the single confirmation shows before its question. Pure. */
+export function confirmLines(s: ConfirmSummary): string[] {
+  const lines = [
+    '',
+    `About to delete ${s.total} resource${s.total === 1 ? '' : 's'} in account ${s.account}${s.alias ? ` (${s.alias})` : ''}, regions ${s.regions.join(', ')}:`,
+    ...s.counts.map(([t, n]) => `  ${String(n).padStart(5)}  ${t}`),
+  ];
+  if (s.lost.length) lines.push('Not in the backup, gone for good:', ...s.lost.map((l) => `  - ${l}`));
+  lines.push('A backup of every configuration is written first.');
+  return lines;
+}
+
 /** A person at a terminal: prompts on stderr (stdout may be a pipe for --json). */
 export class InteractiveUi extends TerminalUi {
-  async confirmPlan(question: string): Promise<boolean> {
-    const { confirm } = await import('@inquirer/prompts');
-    return confirm({ message: question, default: false }, { output: this.streams.err });
+  async confirmPlan(s: ConfirmSummary): Promise<boolean> {
+    const { input } = await import('@inquirer/prompts');
+    for (const l of confirmLines(s)) this.line(this.streams.err, l);
+    const expected = [s.account, ...(s.alias ? [s.alias] : [])];
+    const answer = await input(
+      { message: `Type the account id${s.alias ? ' (or its alias)' : ''} to confirm, or anything else to stop:` },
+      { output: this.streams.err },
+    );
+    return expected.includes(answer.trim());
   }
 
   async confirmResource(q: ResourceQuestion): Promise<Answer> {
     const { select } = await import('@inquirer/prompts');
+    const removes = q.removes.length ? ` (with ${q.removes.join('; ')})` : '';
     return select<Answer>(
       {
-        message: `[${q.index}/${q.total}] delete ${q.type} ${q.name} (${q.region})?`,
+        message: `[${q.index}/${q.total}] delete ${q.type} ${q.name} (${q.region})${removes}?`,
         choices: [
           { name: 'yes', value: 'yes', description: q.arn },
           { name: 'no, keep it', value: 'no' },

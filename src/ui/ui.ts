@@ -1,4 +1,5 @@
 import type { Report } from '../model.js';
+import type { PlanDocument } from '../plan/document.js';
 
 export type Answer = 'yes' | 'no' | 'all' | 'quit';
 
@@ -9,6 +10,20 @@ export interface ResourceQuestion {
   readonly region: string;
   readonly index: number;
   readonly total: number;
+  /** What its delete removes with it, in words. */
+  readonly removes: readonly string[];
+}
+
+/** What the single confirmation shows before asking the user to type the account id (or alias). */
+export interface ConfirmSummary {
+  readonly account: string;
+  readonly alias?: string | undefined;
+  readonly regions: readonly string[];
+  /** Per type, how many resources will be deleted. */
+  readonly counts: readonly (readonly [string, number])[];
+  readonly total: number;
+  /** What the backup cannot bring back ("2,720 object versions of bucket x: data not in the backup"). */
+  readonly lost: readonly string[];
 }
 
 /**
@@ -22,9 +37,9 @@ export interface Ui {
   error(line: string): void;
   /** Progress of the deletes, one line each. */
   progress(line: string): void;
-  plan(lines: readonly string[]): void;
-  /** One question for the whole plan. */
-  confirmPlan(question: string): Promise<boolean>;
+  plan(doc: PlanDocument): void;
+  /** One question for the whole plan: true only when the user typed the account id or alias. */
+  confirmPlan(summary: ConfirmSummary): Promise<boolean>;
   /** One question per resource (`--interactive`). */
   confirmResource(q: ResourceQuestion): Promise<Answer>;
   report(report: Report): void;

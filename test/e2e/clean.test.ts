@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, expect, it } from 'vitest';
-import { buildWorld, snapshot, type World } from '../../scripts/lib/world.js';
+import { buildWorld, CLEANED, snapshot, type World } from '../../scripts/lib/world.js';
 import type { Report } from '../../src/model.js';
 import { describeWithMoto, runCli } from './harness.js';
 
@@ -30,7 +30,7 @@ describeWithMoto('the main job against moto', (moto) => {
     expect(await snapshot(moto().url)).toEqual(before);
     expect(await readdir(backupDir)).toEqual([]);
     // the human plan (on stderr with --json) is grouped by type, with counts
-    expect(r.stderr).toContain('Plan: 7 resources');
+    expect(r.stderr).toContain('Plan: 7 resources to delete');
     expect(r.stderr).toContain('sagemaker:endpoint (1)');
     expect(r.stderr).toMatch(/permission check skipped/);
   });
@@ -45,16 +45,7 @@ describeWithMoto('the main job against moto', (moto) => {
     expect(new Set(report.resources.filter((o) => o.status === 'deleted').map((o) => o.arn))).toEqual(new Set(world.tagged));
 
     const after = await snapshot(moto().url);
-    expect(after).toEqual({
-      roles: ['nova-demo-exec-keep', 'nova-demo-other-exec'],
-      buckets: ['nova-demo-artifacts-keep versions=1 markers=0', 'nova-demo-other-bucket versions=1 markers=0'],
-      functions: ['nova-demo-preprocess-keep'],
-      mappings: [],
-      models: ['nova-demo-model-keep'],
-      configs: [],
-      endpoints: [],
-      notebooks: ['nova-demo-other-notebook InService'],
-    });
+    expect(after).toEqual(CLEANED);
 
     // The backup: one 0600 file holding every deleted resource with its configuration.
     expect(report.backupPath).toBeDefined();
@@ -73,13 +64,16 @@ describeWithMoto('the main job against moto', (moto) => {
     expect(JSON.stringify(byType('lambda:function'))).toContain('python3.12');
 
     // The journal records each delete, in dependency order: the endpoint before its config, the role last.
-    const journal = (await readFile(report.journalPath as string, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { event: string; arn: string });
+    const journal = (await readFile(report.journalPath as string, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { event: string; arn: string; runId: string; type?: string; step?: string });
+    // One run id; every item event names the item, its type and the step.
+    expect(new Set(journal.map((e) => e.runId))).toEqual(new Set([report.runId]));
+    for (const e of journal.filter((x) => x.arn)) expect(e).toMatchObject({ type: expect.any(String), step: expect.any(String) });
     const deletedAt = (arn: string) => journal.findIndex((e) => e.event === 'deleted' && e.arn === arn);
     const arnOf = (part: string) => world.tagged.find((a) => a.includes(part)) as string;
-    expect(deletedAt(arnOf(':endpoint/'))).toBeLessThan(journal.findIndex((e) => e.event === 'deleting' && e.arn === arnOf('endpoint-config/')));
-    expect(deletedAt(arnOf('endpoint-config/'))).toBeLessThan(journal.findIndex((e) => e.event === 'deleting' && e.arn === arnOf(':model/')));
+    expect(deletedAt(arnOf(':endpoint/'))).toBeLessThan(journal.findIndex((e) => e.event === 'step-started' && e.arn === arnOf('endpoint-config/')));
+    expect(deletedAt(arnOf('endpoint-config/'))).toBeLessThan(journal.findIndex((e) => e.event === 'step-started' && e.arn === arnOf(':model/')));
     for (const user of [':model/', ':function:', 'notebook-instance/']) {
-      expect(deletedAt(arnOf(user))).toBeLessThan(journal.findIndex((e) => e.event === 'deleting' && e.arn === arnOf(':role/')));
+      expect(deletedAt(arnOf(user))).toBeLessThan(journal.findIndex((e) => e.event === 'step-started' && e.arn === arnOf(':role/')));
     }
 
     const again = await runCli([...tagArgs(), '--yes', '--json', '--backup-dir', backupDir], { moto: moto() });
@@ -92,9 +86,9 @@ describeWithMoto('the main job against moto', (moto) => {
   it('prints a human plan and report with --yes, through --endpoint-url', async () => {
     const r = await runCli([...tagArgs(), '--yes', '--endpoint-url', moto().url, '--backup-dir', backupDir, '--include-type', 'sagemaker:*']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Plan: 4 resources in 3 layers');
+    expect(r.stdout).toContain('Plan: 4 resources to delete in 3 layers');
     expect(r.stdout).toMatch(/Summary: 4 deleted, 0 failed/);
-    expect(r.stdout).toMatch(/skipped\s+lambda:function\s+nova-demo-preprocess\s+— type excluded/);
+    expect(r.stdout).toMatch(/skipped\s+lambda:function\s+nova-demo-preprocess\s+\[type-excluded\]\s+type excluded/);
     expect(r.stderr).toContain(`Backup of 4 resources written to ${backupDir}`);
     const after = await snapshot(moto().url);
     expect(after.roles).toContain('nova-demo-exec');
@@ -107,10 +101,10 @@ describeWithMoto('the main job against moto', (moto) => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as Report;
     const status = (part: string) => report.resources.find((o) => o.arn.includes(part) && o.status !== 'unsupported');
-    expect(status(':endpoint/')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/excluded/) });
-    expect(status('endpoint-config/')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/kept because nova-demo-endpoint/) });
-    expect(status(':model/')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/kept because nova-demo-config/) });
-    expect(status(':role/')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/kept because nova-demo-model/) });
+    expect(status(':endpoint/')).toMatchObject({ status: 'skipped', rule: 'type-excluded' });
+    expect(status('endpoint-config/')).toMatchObject({ status: 'skipped', rule: 'in-use', reason: 'used by sagemaker:endpoint nova-demo-endpoint (us-east-1), which stays' });
+    expect(status(':model/')).toMatchObject({ status: 'skipped', rule: 'in-use', reason: 'used by sagemaker:endpoint-config nova-demo-config (us-east-1), which stays' });
+    expect(status(':role/')).toMatchObject({ status: 'skipped', rule: 'in-use', reason: 'used by sagemaker:model nova-demo-model (us-east-1), which stays' });
     for (const part of [':function:', 's3:::', 'notebook-instance/']) expect(status(part)?.status).toBe('deleted');
     const after = await snapshot(moto().url);
     expect(after.endpoints).toEqual(['nova-demo-endpoint InService']);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -9,6 +9,8 @@ const BIN = join(ROOT, 'bin', 'nova-cleanup.js');
 
 export interface CliResult {
   readonly code: number | null;
+  /** The signal that ended it, when one did (SIGKILL). */
+  readonly signal?: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -17,7 +19,20 @@ export interface CliResult {
  * Runs the built CLI as a user would: a child process, no terminal (stdin is not a TTY), pointed at
  * moto through the SDK's own AWS_ENDPOINT_URL unless the test passes --endpoint-url itself.
  */
-export function runCli(args: readonly string[], opts: { moto?: Moto | undefined; env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
+  return spawnCli(args, opts).done;
+}
+
+export interface CliOptions {
+  readonly moto?: Moto | undefined;
+  /** Send every call here instead of moto's own URL (a proxy in front of moto). */
+  readonly endpoint?: string | undefined;
+  readonly env?: Record<string, string | undefined>;
+  readonly cwd?: string;
+}
+
+/** Starts the CLI and returns at once: the child (to signal it) and its result once it has exited. */
+export function spawnCli(args: readonly string[], opts: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
   if (!existsSync(join(ROOT, 'dist', 'src', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -27,20 +42,22 @@ export function runCli(args: readonly string[], opts: { moto?: Moto | undefined;
     AWS_EC2_METADATA_DISABLED: 'true',
     NO_COLOR: '1',
     ...(opts.moto ? { AWS_ENDPOINT_URL: opts.moto.url } : {}),
+    ...(opts.endpoint ? { AWS_ENDPOINT_URL: opts.endpoint } : {}),
     ...opts.env,
   };
   delete env.AWS_PROFILE;
   // `undefined` in opts.env removes a variable (an empty one is not the same as none to the SDK).
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+  return { child, done };
 }
 
 /**

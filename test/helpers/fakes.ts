@@ -1,15 +1,27 @@
 import { lastSegment, parseArn } from '../../src/aws/arn.js';
 import type { Report, ResourceRef, TagFilter, Tags } from '../../src/model.js';
-import type { Candidate } from '../../src/plan/plan.js';
-import { type Described, type Gone, type HandlerContext, type Hit, type ResourceHandler } from '../../src/resources/handler.js';
-import type { Answer, ResourceQuestion, Ui } from '../../src/ui/ui.js';
+import type { PlanDocument, PlanItem } from '../../src/plan/document.js';
+import { renderPlan } from '../../src/ui/render-plan.js';
+import type {
+  ActionNeed,
+  Child,
+  Described,
+  Gone,
+  HandlerContext,
+  Hit,
+  Listed,
+  LiveResource,
+  ResourceHandler,
+  Steps,
+} from '../../src/resources/handler.js';
+import type { Answer, ConfirmSummary, ResourceQuestion, Ui } from '../../src/ui/ui.js';
 
 // ─── UI ──────────────────────────────────────────────────────────────────────────────────────────
 
 export type UiCall =
   | { readonly kind: 'info' | 'warn' | 'error' | 'progress'; readonly line: string }
-  | { readonly kind: 'plan'; readonly lines: readonly string[] }
-  | { readonly kind: 'confirmPlan'; readonly question: string }
+  | { readonly kind: 'plan'; readonly doc: PlanDocument; readonly lines: readonly string[] }
+  | { readonly kind: 'confirmPlan'; readonly summary: ConfirmSummary }
   | { readonly kind: 'confirmResource'; readonly question: ResourceQuestion }
   | { readonly kind: 'report'; readonly report: Report };
 
@@ -37,15 +49,15 @@ export class RecordingUi implements Ui {
   progress(line: string): void {
     this.calls.push({ kind: 'progress', line });
   }
-  plan(lines: readonly string[]): void {
-    this.calls.push({ kind: 'plan', lines: [...lines] });
+  plan(doc: PlanDocument): void {
+    this.calls.push({ kind: 'plan', doc, lines: renderPlan(doc) });
   }
   report(report: Report): void {
     this.calls.push({ kind: 'report', report });
   }
 
-  confirmPlan(question: string): Promise<boolean> {
-    this.calls.push({ kind: 'confirmPlan', question });
+  confirmPlan(summary: ConfirmSummary): Promise<boolean> {
+    this.calls.push({ kind: 'confirmPlan', summary });
     const a = this.answers.shift();
     if (typeof a !== 'boolean') return Promise.reject(new Error(`RecordingUi: unexpected confirmPlan (next answer: ${String(a)})`));
     return Promise.resolve(a);
@@ -70,6 +82,11 @@ export class RecordingUi implements Ui {
     return this.calls.flatMap((c) => (c.kind === 'report' ? [c.report] : [])).at(-1);
   }
 
+  /** The last plan shown, or undefined. */
+  get lastPlan(): PlanDocument | undefined {
+    return this.calls.flatMap((c) => (c.kind === 'plan' ? [c.doc] : [])).at(-1);
+  }
+
   /** Answers not used yet. */
   get remainingAnswers(): number {
     return this.answers.length;
@@ -78,12 +95,13 @@ export class RecordingUi implements Ui {
 
 // ─── Handlers ────────────────────────────────────────────────────────────────────────────────────
 
-export type FakeMethod = 'describe' | 'currentTags' | 'delete' | 'waitUntilGone' | 'discover';
+export type FakeMethod = 'describe' | 'currentTags' | 'delete' | 'waitUntilGone' | 'discover' | 'list' | 'readUses' | 'step';
 
 export interface FakeCall {
   readonly method: FakeMethod;
   /** `start` when the call begins, `end` when it settles (resolved or rejected). */
   readonly phase: 'start' | 'end';
+  /** The resource's ARN (for `list` and `discover`: the region; for `step`: `arn#step`). */
   readonly arn: string;
   readonly type: string;
   /** Global order across every fake handler of the test run. */
@@ -101,20 +119,29 @@ export interface FakeHandlerOptions {
   /** `service:kind`; the default ARN pattern owns `arn:<partition>:<service>:<region>:<account>:<kind>/<name>`. */
   readonly type?: string;
   readonly arnPattern?: RegExp;
-  readonly dependsOn?: readonly string[];
-  readonly actions?: readonly string[];
+  readonly references?: readonly string[];
+  readonly notFound?: readonly string[];
   readonly global?: boolean;
-  readonly simulationResource?: (arn: string, action: string) => string;
-  readonly protect?: (ref: ResourceRef) => string | undefined;
+  readonly actions?: (r: LiveResource) => ActionNeed[];
+  readonly protect?: (r: LiveResource) => string | undefined;
+  readonly blocked?: (r: LiveResource) => string | undefined;
+  readonly children?: (r: LiveResource) => Child[];
+  readonly lastUsedRegion?: (r: LiveResource) => string | undefined;
   readonly discover?: (ctx: HandlerContext, filters: readonly TagFilter[], region: string) => Promise<Hit[]>;
+  /** The usage check's listing per region: ARNs with (or without) what they use, or an Error to throw. */
+  readonly list?: Readonly<Record<string, readonly Listed[] | Error>> | ((region: string) => Listed[] | Promise<Listed[]>);
+  /** readUses answers per ARN (uses, GONE, or an Error); default: describe's uses. */
+  readonly readUses?: PerArn<readonly string[] | Gone | Error>;
   /** Tags used by the default describe and currentTags answers. */
   readonly tags?: Tags;
   /** describe answers: a Described, GONE, or an Error to throw. Default: `{tags, config: {name}, uses: []}`. */
   readonly describe?: PerArn<Described | Gone | Error>;
   /** currentTags answers: tags, GONE, or an Error to throw. Default: `tags`. */
   readonly currentTags?: PerArn<Tags | Gone | Error>;
-  /** Runs as the delete; throw (or reject) to make it fail. Default: resolves at once. */
-  readonly onDelete?: (ref: ResourceRef, ctx: HandlerContext) => void | Promise<void>;
+  /** Runs as the delete (after its steps); throw (or reject) to make it fail. Default: resolves at once. */
+  readonly onDelete?: (r: LiveResource, ctx: HandlerContext, steps: Steps) => void | Promise<void>;
+  /** Step names the default delete runs through `steps.run`, in order (default: ['delete']). */
+  readonly steps?: readonly string[];
   /** When given, the handler has a waitUntilGone that runs this. */
   readonly onWaitUntilGone?: (ref: ResourceRef, ctx: HandlerContext) => void | Promise<void>;
 }
@@ -145,9 +172,9 @@ export function fakeHandler(o: FakeHandlerOptions = {}): FakeHandler {
       record(method, 'end', arn);
     }
   };
-  const answer = async <T>(spec: PerArn<T | Error> | undefined, ref: ResourceRef, fallback: T): Promise<T> => {
+  const answer = async <T>(spec: PerArn<T | Error> | undefined, ref: ResourceRef, fallback: () => T | Promise<T>): Promise<T> => {
     let v: T | Error;
-    if (spec === undefined) v = fallback;
+    if (spec === undefined) v = await fallback();
     else if (typeof spec === 'function') v = await (spec as (r: ResourceRef) => T | Error | Promise<T | Error>)(ref);
     else if (isPerArnRecord(spec)) {
       const table = spec as Readonly<Record<string, T | Error>>;
@@ -157,26 +184,58 @@ export function fakeHandler(o: FakeHandlerOptions = {}): FakeHandler {
     if (v instanceof Error) throw v;
     return v;
   };
+  const describe = (ref: ResourceRef): Promise<Described | Gone> =>
+    answer<Described | Gone>(o.describe, ref, () => ({ tags, config: { name: ref.name }, uses: [] }));
 
   const h: FakeHandler = {
     type,
     description: `fake ${type}`,
     arnPattern: o.arnPattern ?? new RegExp(`^arn:[\\w-]+:${service}:[\\w-]*:\\d{12}:${kind}/[^/]+$`),
-    dependsOn: o.dependsOn ?? [],
-    actions: o.actions ?? [`${service}:Delete${kind}`],
+    references: o.references ?? [],
+    notFound: o.notFound ?? ['NotFound'],
+    reads: [`Describe${kind}`, 'ListTags'],
+    actions: o.actions ?? ((r) => [{ action: `${service}:Delete${kind}`, resource: r.ref.arn }]),
     ...(o.global ? { global: true } : {}),
-    ...(o.simulationResource ? { simulationResource: o.simulationResource } : {}),
     ...(o.protect ? { protect: o.protect } : {}),
+    ...(o.blocked ? { blocked: o.blocked } : {}),
+    ...(o.children ? { children: o.children } : {}),
+    ...(o.lastUsedRegion ? { lastUsedRegion: o.lastUsedRegion } : {}),
     ...(o.discover
       ? { discover: (ctx: HandlerContext, filters: readonly TagFilter[], region: string) => traced('discover', region, () => o.discover!(ctx, filters, region)) }
+      : {}),
+    ...(o.list || (o.references?.length ?? 0) > 0
+      ? {
+          list: (_ctx: HandlerContext, region: string) =>
+            traced('list', region, async () => {
+              const l = o.list;
+              if (!l) return [];
+              const v = typeof l === 'function' ? await l(region) : (l[region] ?? []);
+              if (v instanceof Error) throw v;
+              return [...v];
+            }),
+          readUses: (ref: ResourceRef) =>
+            traced('readUses', ref.arn, () =>
+              answer<readonly string[] | Gone>(o.readUses, ref, async () => {
+                const d = await describe(ref);
+                return d === 'gone' ? d : d.uses;
+              }),
+            ),
+        }
       : {}),
     calls,
     called: (method) => calls.filter((c) => c.method === method && c.phase === 'start').map((c) => c.arn),
     nameOf: (arn) => lastSegment(parseArn(arn)?.resource ?? arn),
-    describe: (ref) =>
-      traced('describe', ref.arn, () => answer<Described | Gone>(o.describe, ref, { tags, config: { name: ref.name }, uses: [] })),
-    currentTags: (ref) => traced('currentTags', ref.arn, () => answer<Tags | Gone>(o.currentTags, ref, tags)),
-    delete: (ref, ctx) => traced('delete', ref.arn, () => o.onDelete?.(ref, ctx)),
+    describe: (ref) => traced('describe', ref.arn, () => describe(ref)),
+    currentTags: (ref) => traced('currentTags', ref.arn, () => answer<Tags | Gone>(o.currentTags, ref, () => tags)),
+    delete: (r, ctx, steps) =>
+      traced('delete', r.ref.arn, async () => {
+        for (const name of o.steps ?? ['delete']) {
+          await steps.run({ name, done: `${name} done` }, async () => {
+            record('step', 'start', `${r.ref.arn}#${name}`);
+            if (name === (o.steps ?? ['delete']).at(-1)) await o.onDelete?.(r, ctx, steps);
+          });
+        }
+      }),
     ...(o.onWaitUntilGone
       ? { waitUntilGone: (ref: ResourceRef, ctx: HandlerContext) => traced('waitUntilGone', ref.arn, () => o.onWaitUntilGone!(ref, ctx)) }
       : {}),
@@ -211,9 +270,9 @@ export function refOf(arn: string, type: string, region?: string): ResourceRef {
   return { arn, type, region: region ?? (p.region || 'us-east-1'), account: p.account || '123456789012', partition: p.partition, name };
 }
 
-/** A plan candidate: a live resource with the default tags, using `uses`. */
-export function candidate(arn: string, type: string, uses: readonly string[] = [], region?: string): Candidate {
-  return { ref: refOf(arn, type, region), tags: { ...DEFAULT_TAGS }, config: { arn }, uses };
+/** A plan item (before layering): a live resource with the default tags, using `uses`. */
+export function planNode(arn: string, type: string, uses: readonly string[] = [], region?: string): Omit<PlanItem, 'layer' | 'usedBy' | 'usesInPlan'> {
+  return { ref: refOf(arn, type, region), tags: { ...DEFAULT_TAGS }, config: { arn }, uses, children: [], rule: 'delete', reason: 'test' };
 }
 
 /** Resolves after the current macrotask: lets every pending microtask chain settle, without a timer. */

@@ -1,34 +1,42 @@
 import { describe, expect, it } from 'vitest';
-import { describeError, errorName, httpStatus, isAccessDenied, isErrorNamed, isNotFound } from '../../src/aws/errors.js';
+import * as errors from '../../src/aws/errors.js';
+import { describeError, errorName, httpStatus, isAccessDenied, isCredentialError, isErrorNamed } from '../../src/aws/errors.js';
 import { awsError } from '../helpers/context.js';
 
 const DESERIALIZATION_HINT = 'Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.';
 
-describe('isNotFound', () => {
+describe('not-found is decided per type, by name', () => {
+  it('has no catch-all isNotFound any more (message text never decides)', () => {
+    expect('isNotFound' in errors).toBe(false);
+  });
+
+  it('a SageMaker ValidationException saying "Could not find" is not-found only to a type that lists ValidationException', () => {
+    const err = awsError('ValidationException', 'Could not find model "nova-model".');
+    expect(isErrorNamed(err, 'ResourceNotFound', 'NoSuchEntity')).toBe(false);
+    expect(isErrorNamed(err, 'ValidationException')).toBe(true);
+  });
+});
+
+describe('isErrorNamed', () => {
   it.each([
-    ['Lambda / SageMaker tagging', awsError('ResourceNotFoundException', 'Function not found: arn:aws:lambda:...', 404)],
-    ['IAM', awsError('NoSuchEntity', 'The role with name nova cannot be found.', 404)],
-    ['IAM (query protocol name)', awsError('NoSuchEntityException', 'The role with name nova cannot be found.', 404)],
-    ['S3 bucket', awsError('NoSuchBucket', 'The specified bucket does not exist', 404)],
-    ['S3 HeadBucket', awsError('NotFound', 'NotFound', 404)],
-    ['ResourceNotFound', awsError('ResourceNotFound', 'gone', 404)],
-    ['SageMaker model', awsError('ValidationException', 'Could not find model "nova-model".')],
-    ['SageMaker endpoint config', awsError('ValidationException', 'Could not find endpoint configuration "nova-config".')],
-    ['SageMaker notebook', awsError('ValidationException', 'RecordNotFound')],
-    ['a plain object with a Code', { Code: 'NoSuchBucket', message: 'no bucket' }],
-  ])('%s', (_service, err) => {
-    expect(isNotFound(err)).toBe(true);
+    ['the name', awsError('NoSuchEntity', 'The role with name nova cannot be found.', 404), ['NoSuchEntity']],
+    ['one of several names', awsError('BucketNotEmpty'), ['NoSuchBucket', 'BucketNotEmpty']],
+    ['a Code (S3 XML errors, plain objects)', { Code: 'NoSuchBucket', message: 'no bucket' }, ['NoSuchBucket']],
+    ['a code (Node system errors)', { code: 'ECONNRESET' }, ['ECONNRESET']],
+  ])('matches %s', (_what, err, names) => {
+    expect(isErrorNamed(err, ...names)).toBe(true);
   });
 
   it.each([
-    ['a SageMaker validation error about the input', awsError('ValidationException', '1 validation error detected: Value at endpointName failed to satisfy constraint')],
-    ['access denied', awsError('AccessDeniedException', 'not allowed', 403)],
-    ['throttling', awsError('ThrottlingException', 'Rate exceeded', 400)],
-    ['a plain Error saying not found', new Error('not found')],
-    ['undefined', undefined],
-    ['a string', 'NoSuchBucket'],
-  ])('not for %s', (_name, err) => {
-    expect(isNotFound(err)).toBe(false);
+    ['another name', awsError('BucketNotEmpty'), ['NoSuchBucket']],
+    ['no names at all', awsError('NoSuchBucket'), []],
+    ['a name that differs only in case', awsError('NoSuchEntity'), ['nosuchentity']],
+    ['a name written in the message only', new Error('NoSuchEntity: the role does not exist'), ['NoSuchEntity']],
+    ['undefined', undefined, ['NoSuchEntity']],
+    ['null', null, ['NoSuchEntity']],
+    ['a string equal to the name', 'NoSuchEntity', ['NoSuchEntity']],
+  ])('does not match %s', (_what, err, names) => {
+    expect(isErrorNamed(err, ...names)).toBe(false);
   });
 });
 
@@ -38,20 +46,53 @@ describe('isAccessDenied', () => {
     awsError('AccessDeniedException', 'not authorized', 400),
     awsError('UnauthorizedOperation', 'no', 400),
     awsError('AuthorizationError', 'no', 400),
+    awsError('UnauthorizedException', 'no', 401),
     awsError('SomethingElse', 'forbidden', 403),
+    { Code: 'AccessDenied' },
   ])('%s', (err) => {
     expect(isAccessDenied(err)).toBe(true);
   });
 
-  it.each([awsError('ValidationException', 'bad input', 400), awsError('InternalFailure', 'oops', 500), new Error('AccessDenied'), null])(
-    'not for %s',
-    (err) => {
-      expect(isAccessDenied(err)).toBe(false);
-    },
-  );
+  it.each([
+    awsError('ValidationException', 'bad input', 400),
+    awsError('InternalFailure', 'oops', 500),
+    awsError('ExpiredToken', 'The security token included in the request is expired', 400),
+    new Error('AccessDenied'),
+    null,
+  ])('not for %s', (err) => {
+    expect(isAccessDenied(err)).toBe(false);
+  });
 });
 
-describe('errorName, httpStatus, isErrorNamed', () => {
+describe('isCredentialError', () => {
+  it.each([
+    'ExpiredToken',
+    'ExpiredTokenException',
+    'RequestExpired',
+    'InvalidClientTokenId',
+    'UnrecognizedClientException',
+    'InvalidAccessKeyId',
+    'SignatureDoesNotMatch',
+    'CredentialsProviderError',
+  ])('%s: the credentials no longer work', (name) => {
+    expect(isCredentialError(awsError(name, 'x', 403))).toBe(true);
+  });
+
+  it('reads a Code too', () => {
+    expect(isCredentialError({ Code: 'ExpiredToken' })).toBe(true);
+  });
+
+  it.each([
+    ['access denied (the credentials work, the policy says no)', awsError('AccessDenied', 'no', 403)],
+    ['throttling', awsError('ThrottlingException', 'Rate exceeded', 400)],
+    ['a plain Error mentioning expiry', new Error('ExpiredToken')],
+    ['undefined', undefined],
+  ])('not for %s', (_what, err) => {
+    expect(isCredentialError(err)).toBe(false);
+  });
+});
+
+describe('errorName, httpStatus', () => {
   it('reads the name, then Code, then code', () => {
     expect(errorName(awsError('NoSuchEntity'))).toBe('NoSuchEntity');
     expect(errorName({ Code: 'SlowDown' })).toBe('SlowDown');
@@ -62,12 +103,7 @@ describe('errorName, httpStatus, isErrorNamed', () => {
   it('reads the HTTP status when there is one', () => {
     expect(httpStatus(awsError('X', 'x', 503))).toBe(503);
     expect(httpStatus(new Error('x'))).toBeUndefined();
-  });
-
-  it('matches any of the names against name, Code or code', () => {
-    expect(isErrorNamed(awsError('BucketNotEmpty'), 'NoSuchBucket', 'BucketNotEmpty')).toBe(true);
-    expect(isErrorNamed({ code: 'ECONNRESET' }, 'ECONNRESET')).toBe(true);
-    expect(isErrorNamed(awsError('BucketNotEmpty'), 'NoSuchBucket')).toBe(false);
+    expect(httpStatus(undefined)).toBeUndefined();
   });
 });
 
@@ -78,6 +114,7 @@ describe('describeError', () => {
     ['only the first line', awsError('ValidationException', 'first line\nsecond line'), 'ValidationException: first line'],
     ['no message: the name alone', awsError('NotFound', ''), 'NotFound'],
     ['a string', 'boom', 'Error: boom'],
+    ['a plain object with a Code and a message', { Code: 'SlowDown', message: 'Please reduce your request rate.' }, 'SlowDown: Please reduce your request rate.'],
   ])('%s', (_name, err, text) => {
     expect(describeError(err)).toBe(text);
   });

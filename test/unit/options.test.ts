@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, NovaError } from '../../src/errors.js';
-import { parseCleanOptions, parseTag } from '../../src/options.js';
+import { EMPTY_VALUE, parseAwsOptions, parseCleanOptions, parseConfirmOptions, parseSelection, parseTag } from '../../src/options.js';
 
 const KNOWN = ['sagemaker:endpoint', 'sagemaker:model', 'lambda:function', 's3:bucket', 'iam:role'];
 const parse = (raw: Record<string, unknown>) => parseCleanOptions({ tag: ['project=nova'], ...raw }, KNOWN);
+const select = (raw: Record<string, unknown>) => parseSelection({ tag: ['project=nova'], ...raw }, KNOWN);
 
 /** The NovaError `fn` throws (failing the test when it throws something else, or nothing). */
 function novaErrorOf(fn: () => unknown): NovaError {
@@ -16,33 +17,243 @@ function novaErrorOf(fn: () => unknown): NovaError {
   throw new Error('expected a NovaError, nothing was thrown');
 }
 
+/** The message of the Error `fn` throws. */
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(Error);
+    return (err as Error).message;
+  }
+  throw new Error('expected an error, nothing was thrown');
+}
+
 describe('parseTag', () => {
   it.each([
     ['project=nova', { key: 'project', values: ['nova'] }],
     ['env=dev,prod', { key: 'env', values: ['dev', 'prod'] }],
     ['project', { key: 'project', values: [] }],
-    ['project=', { key: 'project', values: [''] }],
     ['expr=a=b', { key: 'expr', values: ['a=b'] }],
     ['url=k=v,x=y', { key: 'url', values: ['k=v', 'x=y'] }],
-    [' project =nova', { key: 'project', values: ['nova'] }],
+    ['inner=a b', { key: 'inner', values: ['a b'] }],
+    ['aws:cloudformation:stack-name=nova', { key: 'aws:cloudformation:stack-name', values: ['nova'] }],
+    ['unicode=ñøvå', { key: 'unicode', values: ['ñøvå'] }],
   ])('%j', (raw, expected) => {
     expect(parseTag(raw)).toEqual(expected);
   });
 
-  it.each(['=nova', '', '  =x'])('rejects %j: no key', (raw) => {
-    expect(() => parseTag(raw)).toThrow(/no tag key/);
+  describe('empty values', () => {
+    it('refuses Key= (an empty value), saying how to ask for it and how to match any value', () => {
+      const msg = messageOf(() => parseTag('project='));
+      expect(msg).toBe(`tag project has an empty value; to match resources whose project is empty, write project=${EMPTY_VALUE}; to match any value, write project alone`);
+    });
+
+    it.each(['env=dev,', 'env=,dev', 'env=dev,,prod', 'env=,'])('refuses %j: a stray comma', (raw) => {
+      const msg = messageOf(() => parseTag(raw));
+      expect(msg).toMatch(/^tag env: ".*" has an empty value \(a stray comma\?\); to match an empty value, write ""$/);
+      expect(msg).toContain(`"${raw.slice(4)}"`);
+    });
+
+    it('takes Key="" as the explicit empty value', () => {
+      expect(EMPTY_VALUE).toBe('""');
+      expect(parseTag('flag=""')).toEqual({ key: 'flag', values: [''] });
+    });
+
+    it('takes "" beside other values', () => {
+      expect(parseTag('env=dev,""')).toEqual({ key: 'env', values: ['dev', ''] });
+    });
   });
 
-  it('enforces the Tagging API limits', () => {
-    expect(() => parseTag(`${'k'.repeat(129)}=v`)).toThrow(/longer than 128/);
-    expect(() => parseTag(`k=${Array.from({ length: 21 }, (_, i) => `v${i}`).join(',')}`)).toThrow(/more than 20 values/);
-    expect(() => parseTag(`k=${'v'.repeat(257)}`)).toThrow(/longer than 256/);
+  describe('whitespace', () => {
+    it.each([' project=nova', 'project =nova', '\u00a0project=nova', ' project'])('refuses whitespace around the key in %j', (raw) => {
+      expect(messageOf(() => parseTag(raw))).toMatch(/^tag key ".*" has whitespace around it; remove it/);
+    });
+
+    it.each([
+      ['project= nova', ' nova'],
+      ['project=nova ', 'nova '],
+      ['env=dev, prod', ' prod'],
+    ])('refuses whitespace around the value in %j, quoting the value', (raw, value) => {
+      expect(messageOf(() => parseTag(raw))).toBe(`tag ${raw.split('=')[0]}: value "${value}" has whitespace around it; remove it (tag values rarely do)`);
+    });
+
+    it('refuses a value that is only spaces (it is not the empty value)', () => {
+      expect(messageOf(() => parseTag('project=  '))).toMatch(/whitespace around it/);
+    });
+  });
+
+  it.each(['project=no\nva', 'proj\tect=nova', 'project=nova\u0000', 'project=\u007f'])('refuses the control character in %j, showing it escaped', (raw) => {
+    const msg = messageOf(() => parseTag(raw));
+    expect(msg).toMatch(/contains a control character$/);
+    expect(msg).toMatch(/\\x(0a|09|00|7f)/);
+    expect([...msg].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)).toBe(false);
+  });
+
+  it('refuses a value given twice', () => {
+    expect(messageOf(() => parseTag('env=dev,prod,dev'))).toBe('tag env: value "dev" is given twice');
+  });
+
+  // src/options.ts: the explicit empty value skips the duplicate check (`continue` before `out.includes`),
+  // so `env="",""` gives values ['', ''] instead of being refused like any other repeated value.
+  it('refuses the explicit empty value given twice, like any other value', () => {
+    expect(messageOf(() => parseTag('env="",""'))).toMatch(/^tag env: value .* is given twice$/);
+  });
+
+  it.each(['=nova', '', '  =x', '='])('refuses %j: no key', (raw) => {
+    expect(messageOf(() => parseTag(raw))).toMatch(/has no tag key/);
+  });
+
+  it('enforces the Tagging API limits, and accepts what is within them', () => {
+    expect(messageOf(() => parseTag(`${'k'.repeat(129)}=v`))).toMatch(/longer than 128/);
+    expect(messageOf(() => parseTag(`k=${Array.from({ length: 21 }, (_, i) => `v${i}`).join(',')}`))).toMatch(/more than 20 values/);
+    expect(messageOf(() => parseTag(`k=${'v'.repeat(257)}`))).toMatch(/longer than 256/);
     expect(parseTag(`${'k'.repeat(128)}=${'v'.repeat(256)}`).values).toHaveLength(1);
+    expect(parseTag(`k=${Array.from({ length: 20 }, (_, i) => `v${i}`).join(',')}`).values).toHaveLength(20);
+  });
+});
+
+describe('parseSelection', () => {
+  it('parses the tags, regions and types', () => {
+    expect(select({ tag: ['project=nova', 'env=dev,prod', 'owner'], region: ['us-east-1'], includeType: ['sagemaker:*'], excludeType: ['sagemaker:model'] })).toEqual({
+      tags: [
+        { key: 'project', values: ['nova'] },
+        { key: 'env', values: ['dev', 'prod'] },
+        { key: 'owner', values: [] },
+      ],
+      regions: ['us-east-1'],
+      includeTypes: ['sagemaker:*'],
+      excludeTypes: ['sagemaker:model'],
+    });
+  });
+
+  it('requires at least one --tag', () => {
+    const err = novaErrorOf(() => parseSelection({}, KNOWN));
+    expect(err.exitCode).toBe(ExitCode.Usage);
+    expect(err.message).toMatch(/^at least one --tag Key=Value is required/);
+    expect(novaErrorOf(() => parseSelection({ tag: [] }, KNOWN)).message).toMatch(/at least one --tag/);
+  });
+
+  it('turns a bad tag into a --tag error (exit 2)', () => {
+    const err = novaErrorOf(() => select({ tag: ['project=nova,'] }));
+    expect(err.exitCode).toBe(ExitCode.Usage);
+    expect(err.message).toMatch(/^--tag: tag project: "nova," has an empty value/);
+    expect(novaErrorOf(() => select({ tag: ['=nova'] })).message).toMatch(/^--tag: .*no tag key/);
+  });
+
+  it('refuses a key given twice, suggesting Key=v1,v2', () => {
+    const err = novaErrorOf(() => select({ tag: ['env=dev', 'env=prod'] }));
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toMatch(/^--tag: key "env" given twice/);
+    expect(err.message).toContain('env=v1,v2');
+  });
+
+  it('refuses more than 50 tag keys', () => {
+    const tag = Array.from({ length: 51 }, (_, i) => `k${i}=v`);
+    expect(novaErrorOf(() => select({ tag })).message).toMatch(/^--tag: at most 50/);
+    expect(select({ tag: tag.slice(0, 50) }).tags).toHaveLength(50);
+  });
+
+  it('splits comma-separated regions, trims them, and drops repeats keeping the order', () => {
+    expect(select({ region: ['eu-west-1,us-east-1', 'us-west-2', 'eu-west-1'] }).regions).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);
+    expect(select({ region: ['eu-west-1, us-east-1'] }).regions).toEqual(['eu-west-1', 'us-east-1']);
+    expect(select({}).regions).toEqual([]);
+  });
+
+  it.each([['us-east-1,'], [',us-east-1'], ['us-east-1,,eu-west-1'], ['us-east-1, ']])('refuses an empty region in %j', (region) => {
+    const err = novaErrorOf(() => select({ region: [region] }));
+    expect(err.exitCode).toBe(ExitCode.Usage);
+    expect(err.message).toBe('--region: an empty region (a stray comma?)');
+  });
+
+  it('refuses an empty --region, naming the flag', () => {
+    expect(novaErrorOf(() => select({ region: [''] })).message).toBe('--region "": must not be empty');
+  });
+
+  it('accepts known types and service:* when the service has types', () => {
+    const o = select({ includeType: ['sagemaker:*', 'lambda:function'], excludeType: ['sagemaker:model'] });
+    expect(o.includeTypes).toEqual(['sagemaker:*', 'lambda:function']);
+    expect(o.excludeTypes).toEqual(['sagemaker:model']);
+  });
+
+  it.each([
+    [{ includeType: ['sagemaker:notebook'] }, 'sagemaker:notebook'],
+    [{ excludeType: ['ec2:*'] }, 'ec2:*'],
+    [{ includeType: ['sage:*'] }, 'sage:*'],
+  ])('refuses the unknown type in %j, listing the known ones', (raw, type) => {
+    const err = novaErrorOf(() => select(raw));
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toBe(`unknown type "${type}"; see \`nova-cleanup types\` (known: ${KNOWN.join(', ')})`);
+  });
+
+  it.each([
+    [{ includeType: ['Sagemaker:Endpoint'] }, '--include-type "Sagemaker:Endpoint"'],
+    [{ excludeType: ['endpoint'] }, '--exclude-type "endpoint"'],
+  ])('refuses a malformed type in %j, naming the flag and the value', (raw, prefix) => {
+    expect(novaErrorOf(() => select(raw)).message).toBe(`${prefix}: must look like service:type or service:*`);
+  });
+});
+
+describe('parseConfirmOptions', () => {
+  it('fills the defaults', () => {
+    expect(parseConfirmOptions({})).toEqual({ interactive: false, yes: false, backupDir: './nova-cleanup-backups' });
+  });
+
+  it('refuses --interactive with --yes', () => {
+    const err = novaErrorOf(() => parseConfirmOptions({ interactive: true, yes: true }));
+    expect(err.exitCode).toBe(ExitCode.Usage);
+    expect(err.message).toBe('--interactive and --yes contradict each other; choose one');
+  });
+
+  it('takes either alone', () => {
+    expect(parseConfirmOptions({ interactive: true })).toMatchObject({ interactive: true, yes: false });
+    expect(parseConfirmOptions({ yes: true })).toMatchObject({ interactive: false, yes: true });
+  });
+
+  it('refuses an empty --backup-dir', () => {
+    expect(novaErrorOf(() => parseConfirmOptions({ backupDir: '' })).message).toBe('--backup-dir "": must not be empty');
+    expect(parseConfirmOptions({ backupDir: '/tmp/b' }).backupDir).toBe('/tmp/b');
+  });
+});
+
+describe('parseAwsOptions', () => {
+  it('fills the defaults', () => {
+    expect(parseAwsOptions({})).toEqual({ profile: undefined, endpointUrl: undefined, account: undefined, json: false, waitTimeout: 1800 });
+  });
+
+  it.each([
+    [{ waitTimeout: 'soon' }, '--wait-timeout "soon": must be a number of seconds'],
+    [{ waitTimeout: '0' }, '--wait-timeout "0": must be at least 1'],
+    [{ waitTimeout: '-5' }, '--wait-timeout "-5": must be at least 1'],
+    [{ waitTimeout: '2.5' }, '--wait-timeout "2.5": must be a whole number of seconds'],
+    [{ waitTimeout: '86401' }, '--wait-timeout "86401": must be at most 86400 (a day)'],
+    [{ account: '12345' }, '--account "12345": must be a 12-digit AWS account id'],
+    [{ account: '1234567890123' }, '--account "1234567890123": must be a 12-digit AWS account id'],
+    [{ endpointUrl: 'not a url' }, '--endpoint-url "not a url": must be an http(s) URL'],
+    [{ endpointUrl: 'ftp://localhost:5000' }, '--endpoint-url "ftp://localhost:5000": must be an http(s) URL'],
+  ])('refuses %j in words, naming the flag and the value', (raw, message) => {
+    const err = novaErrorOf(() => parseAwsOptions(raw));
+    expect(err.exitCode).toBe(ExitCode.Usage);
+    expect(err.message).toBe(message);
+  });
+
+  it.each([
+    ['30', 30],
+    [45, 45],
+    ['1', 1],
+    ['86400', 86_400],
+  ])('coerces --wait-timeout %j to %d', (raw, seconds) => {
+    expect(parseAwsOptions({ waitTimeout: raw }).waitTimeout).toBe(seconds);
+  });
+
+  it('accepts http and https endpoints and a 12-digit account', () => {
+    expect(parseAwsOptions({ endpointUrl: 'http://localhost:5000' }).endpointUrl).toBe('http://localhost:5000');
+    expect(parseAwsOptions({ endpointUrl: 'https://example.com' }).endpointUrl).toBe('https://example.com');
+    expect(parseAwsOptions({ account: '123456789012' }).account).toBe('123456789012');
   });
 });
 
 describe('parseCleanOptions', () => {
-  it('fills the defaults', () => {
+  it('joins selection, AWS and confirmation options, with the defaults', () => {
     expect(parse({})).toEqual({
       tags: [{ key: 'project', values: ['nova'] }],
       regions: [],
@@ -60,105 +271,14 @@ describe('parseCleanOptions', () => {
     });
   });
 
-  it('requires at least one --tag', () => {
-    const err = novaErrorOf(() => parseCleanOptions({}, KNOWN));
-    expect(err.exitCode).toBe(ExitCode.Usage);
-    expect(err.message).toMatch(/--tag/);
-    expect(novaErrorOf(() => parseCleanOptions({ tag: [] }, KNOWN)).message).toMatch(/at least one --tag/);
+  it('is a dry run only when asked with true', () => {
+    expect(parse({ dryRun: true }).dryRun).toBe(true);
+    expect(parse({ dryRun: 'yes' }).dryRun).toBe(false);
   });
 
-  it('parses several tags: values, key only, empty value, values with "="', () => {
-    expect(parse({ tag: ['project=nova', 'env=dev,prod', 'owner', 'flag=', 'expr=a=b'] }).tags).toEqual([
-      { key: 'project', values: ['nova'] },
-      { key: 'env', values: ['dev', 'prod'] },
-      { key: 'owner', values: [] },
-      { key: 'flag', values: [''] },
-      { key: 'expr', values: ['a=b'] },
-    ]);
-  });
-
-  it('rejects a key given twice, suggesting Key=v1,v2', () => {
-    const err = novaErrorOf(() => parse({ tag: ['env=dev', 'env=prod'] }));
-    expect(err.exitCode).toBe(2);
-    expect(err.message).toMatch(/^--tag: key "env" given twice/);
-    expect(err.message).toContain('env=v1,v2');
-  });
-
-  it('turns a bad tag into a --tag error', () => {
-    const err = novaErrorOf(() => parse({ tag: ['=nova'] }));
-    expect(err.exitCode).toBe(2);
-    expect(err.message).toMatch(/^--tag: .*no tag key/);
-  });
-
-  it('rejects more than 50 tag keys', () => {
-    const tag = Array.from({ length: 51 }, (_, i) => `k${i}=v`);
-    expect(novaErrorOf(() => parse({ tag })).message).toMatch(/--tag: at most 50/);
-    expect(parse({ tag: tag.slice(0, 50) }).tags).toHaveLength(50);
-  });
-
-  it.each([
-    [{ account: '12345' }, '--account "12345"', /12-digit/],
-    [{ account: '1234567890123' }, '--account "1234567890123"', /12-digit/],
-    [{ endpointUrl: 'not a url' }, '--endpoint-url "not a url"', /http\(s\) URL/],
-    [{ endpointUrl: 'ftp://localhost:5000' }, '--endpoint-url "ftp://localhost:5000"', /http\(s\) URL/],
-    [{ waitTimeout: 'soon' }, '--wait-timeout "soon"', /expected number/],
-    [{ waitTimeout: '0' }, '--wait-timeout "0"', />=\s*1\b/],
-    [{ waitTimeout: '2.5' }, '--wait-timeout "2.5"', /int/i],
-    [{ waitTimeout: '86401' }, '--wait-timeout "86401"', /86400/],
-    [{ includeType: ['Sagemaker:Endpoint'] }, '--include-type "Sagemaker:Endpoint"', /service:type/],
-    [{ excludeType: ['endpoint'] }, '--exclude-type "endpoint"', /service:type/],
-    [{ region: [''] }, '--region ""', /too small/i],
-    [{ backupDir: '' }, '--backup-dir ""', /too small/i],
-  ])('rejects %j naming the flag and the value', (raw, prefix, why) => {
-    const err = novaErrorOf(() => parse(raw));
-    expect(err.exitCode).toBe(ExitCode.Usage);
-    expect(err.message.startsWith(`${prefix}: `)).toBe(true);
-    expect(err.message.slice(prefix.length)).toMatch(why);
-  });
-
-  it.each([
-    ['30', 30],
-    [45, 45],
-    ['86400', 86_400],
-  ])('coerces --wait-timeout %j to %d', (raw, seconds) => {
-    expect(parse({ waitTimeout: raw }).waitTimeout).toBe(seconds);
-  });
-
-  it('accepts http and https endpoints', () => {
-    expect(parse({ endpointUrl: 'http://localhost:5000' }).endpointUrl).toBe('http://localhost:5000');
-    expect(parse({ endpointUrl: 'https://example.com' }).endpointUrl).toBe('https://example.com');
-  });
-
-  it('accepts a 12-digit account', () => {
-    expect(parse({ account: '123456789012' }).account).toBe('123456789012');
-  });
-
-  it('accepts known types and service:* when the service has types', () => {
-    const o = parse({ includeType: ['sagemaker:*', 'lambda:function'], excludeType: ['sagemaker:model'] });
-    expect(o.includeTypes).toEqual(['sagemaker:*', 'lambda:function']);
-    expect(o.excludeTypes).toEqual(['sagemaker:model']);
-  });
-
-  it.each([
-    [{ includeType: ['sagemaker:notebook'] }, 'sagemaker:notebook'],
-    [{ excludeType: ['ec2:*'] }, 'ec2:*'],
-    [{ includeType: ['sage:*'] }, 'sage:*'],
-  ])('rejects the unknown type in %j, listing the known ones', (raw, type) => {
-    const err = novaErrorOf(() => parse(raw));
-    expect(err.exitCode).toBe(2);
-    expect(err.message).toContain(`unknown type "${type}"`);
-    expect(err.message).toContain('sagemaker:endpoint');
-  });
-
-  it('rejects --interactive with --yes', () => {
-    const err = novaErrorOf(() => parse({ interactive: true, yes: true }));
-    expect(err.exitCode).toBe(2);
-    expect(err.message).toMatch(/--interactive and --yes/);
-    expect(parse({ interactive: true }).interactive).toBe(true);
-    expect(parse({ yes: true }).yes).toBe(true);
-  });
-
-  it('drops repeated regions, keeping the order', () => {
-    expect(parse({ region: ['eu-west-1', 'us-east-1', 'eu-west-1'] }).regions).toEqual(['eu-west-1', 'us-east-1']);
+  it('checks every part: a conflict, a bad timeout, a bad tag', () => {
+    expect(novaErrorOf(() => parse({ interactive: true, yes: true })).message).toMatch(/--interactive and --yes/);
+    expect(novaErrorOf(() => parse({ waitTimeout: 'x' })).message).toMatch(/^--wait-timeout "x": must be a number of seconds$/);
+    expect(novaErrorOf(() => parse({ tag: ['project= nova'] })).message).toMatch(/^--tag: tag project: value " nova" has whitespace around it/);
   });
 });

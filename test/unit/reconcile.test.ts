@@ -1,210 +1,400 @@
-import { describe, expect, it } from 'vitest';
-import { reconcile, typeMatches, typeSelected, type TypeSelection } from '../../src/discovery/reconcile.js';
-import type { ResourceRef } from '../../src/model.js';
-import { GONE, type Hit, type ResourceHandler } from '../../src/resources/handler.js';
+import { describe, expect, it, vi } from 'vitest';
+import { Throughput } from '../../src/aws/throughput.js';
+import { reconcile, typeMatches, typeSelected, type Found, type ReconcileOptions, type Reconciled } from '../../src/discovery/reconcile.js';
+import type { ResourceRef, Tags } from '../../src/model.js';
+import { GONE, type Described, type Hit } from '../../src/resources/handler.js';
+import { buildRegistry } from '../../src/resources/registry.js';
 import { awsError, testContext } from '../helpers/context.js';
-import { DEFAULT_FILTERS, InFlight, fakeHandler } from '../helpers/fakes.js';
+import { DEFAULT_FILTERS, DEFAULT_TAGS, fakeHandler, InFlight, type FakeHandlerOptions } from '../helpers/fakes.js';
 
-const ctx = testContext();
-const NO_SELECTION: TypeSelection = { include: [], exclude: [] };
-const hit = (arn: string, region = 'us-east-1', tags: Record<string, string> = { project: 'nova' }): Hit => ({ arn, tags, region });
+const ACCOUNT = '123456789012';
+const roleArn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+const thingArn = (name: string, region = 'us-east-1') => `arn:aws:fake:${region}:${ACCOUNT}:thing/${name}`;
+const partArn = (name: string, region = 'us-east-1') => `arn:aws:fake:${region}:${ACCOUNT}:part/${name}`;
+const hit = (arn: string, extra: Partial<Hit> = {}): Hit => ({ arn, tags: { ...DEFAULT_TAGS }, region: 'us-east-1', ...extra });
+const described = (d: Partial<Described> = {}): Described => ({ tags: { ...DEFAULT_TAGS }, config: {}, uses: [], ...d });
 
-const run = (hits: Hit[], handlers: readonly ResourceHandler[], extra: { types?: TypeSelection; homeRegion?: string; concurrencyPerService?: number } = {}) =>
-  reconcile({ hits, handlers, ctx, filters: DEFAULT_FILTERS, types: extra.types ?? NO_SELECTION, homeRegion: extra.homeRegion ?? 'us-east-1', ...(extra.concurrencyPerService ? { concurrencyPerService: extra.concurrencyPerService } : {}) });
+/** The three fake types of these tests: a thing may use parts and roles, a part may use roles. */
+function world(o: { role?: FakeHandlerOptions; thing?: FakeHandlerOptions; part?: FakeHandlerOptions } = {}) {
+  const role = fakeHandler({ type: 'iam:role', global: true, ...o.role });
+  const thing = fakeHandler({ type: 'fake:thing', references: ['fake:part', 'iam:role'], ...o.thing });
+  const part = fakeHandler({ type: 'fake:part', references: ['iam:role'], ...o.part });
+  const registry = buildRegistry([thing, part, role]);
+  return { role, thing, part, registry };
+}
 
-const MODEL = 'arn:aws:sagemaker:us-east-1:123456789012:model/nova-model';
-const ENDPOINT = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/nova-ep';
-const FUNCTION = 'arn:aws:lambda:us-east-1:123456789012:function/nova-fn';
-const ROLE = 'arn:aws:iam::123456789012:role/service/nova-exec';
-const BUCKET = 'arn:aws:s3:::nova-data';
-const S3_PATTERN = /^arn:[\w-]+:s3:::[^/]+$/;
-const ROLE_PATTERN = /^arn:[\w-]+:iam::\d{12}:role\//;
+function run(registry: ReconcileOptions['registry'], hits: readonly Hit[], over: Partial<ReconcileOptions> = {}): Promise<Reconciled> {
+  return reconcile({
+    hits,
+    registry,
+    ctx: testContext(),
+    throughput: new Throughput(),
+    filters: DEFAULT_FILTERS,
+    types: { include: [], exclude: [] },
+    regions: ['us-east-1'],
+    isCaller: () => false,
+    ...over,
+  });
+}
+
+function get(r: Reconciled, arn: string): Found {
+  const f = r.found.find((x) => x.ref.arn === arn);
+  if (!f) throw new Error(`not found: ${arn} (found: ${r.found.map((x) => x.ref.arn).join(', ')})`);
+  return f;
+}
+const has = (r: Reconciled, arn: string) => r.found.some((x) => x.ref.arn === arn);
 
 describe('typeMatches / typeSelected', () => {
-  it.each([
-    ['sagemaker:endpoint', 'sagemaker:endpoint', true],
-    ['sagemaker:endpoint', 'sagemaker:*', true],
-    ['sagemaker:endpoint-config', 'sagemaker:endpoint', false],
-    ['sagemaker:endpoint', 'sage:*', false],
-    ['lambda:function', 'sagemaker:*', false],
-  ])('%s against %s → %s', (type, pattern, expected) => {
-    expect(typeMatches(type, pattern)).toBe(expected);
-  });
-
-  it.each([
-    [{ include: [], exclude: [] }, true],
-    [{ include: ['sagemaker:*'], exclude: [] }, true],
-    [{ include: ['lambda:function'], exclude: [] }, false],
-    [{ include: [], exclude: ['sagemaker:model'] }, false],
-    [{ include: ['sagemaker:*'], exclude: ['sagemaker:model'] }, false],
-    [{ include: ['sagemaker:*'], exclude: ['sagemaker:endpoint'] }, true],
-  ])('sagemaker:model with %j → %s', (sel, expected) => {
-    expect(typeSelected('sagemaker:model', sel)).toBe(expected);
+  it('matches exact types and service wildcards', () => {
+    expect(typeMatches('sagemaker:endpoint', 'sagemaker:endpoint')).toBe(true);
+    expect(typeMatches('sagemaker:endpoint', 'sagemaker:*')).toBe(true);
+    expect(typeMatches('sagemaker:endpoint', 'sagemaker:model')).toBe(false);
+    expect(typeMatches('lambda:function', 'sagemaker:*')).toBe(false);
+    expect(typeSelected('iam:role', { include: [], exclude: [] })).toBe(true);
+    expect(typeSelected('iam:role', { include: ['lambda:*'], exclude: [] })).toBe(false);
+    expect(typeSelected('lambda:function', { include: ['lambda:*'], exclude: ['lambda:function'] })).toBe(false);
   });
 });
 
-describe('reconcile', () => {
-  it('turns a live, matching resource into a candidate with its config and uses', async () => {
-    const model = fakeHandler({ type: 'sagemaker:model', describe: { tags: { project: 'nova', team: 'ml' }, config: { ModelName: 'nova-model' }, uses: [ROLE] } });
-    const r = await run([hit(MODEL)], [model]);
-    expect(r.outcomes).toEqual([]);
-    expect(r.candidates).toEqual([
-      {
-        ref: { arn: MODEL, type: 'sagemaker:model', region: 'us-east-1', account: '123456789012', partition: 'aws', name: 'nova-model' },
-        tags: { project: 'nova', team: 'ml' },
-        config: { ModelName: 'nova-model' },
-        uses: [ROLE],
+describe('reconcile: each hit against its own service', () => {
+  it('a hit whose live tags match, and that nothing refuses, is a candidate with what describe read', async () => {
+    const { thing, registry } = world({ thing: { describe: described({ config: { size: 3 }, tags: { project: 'nova', env: 'dev' } }) } });
+    const r = await run(registry, [hit(thingArn('t1'), { tags: { project: 'stale' } })]);
+    const f = get(r, thingArn('t1'));
+    expect(f.stays).toBeUndefined();
+    expect(f.reported).toBe(true);
+    expect(f.tags).toEqual({ project: 'nova', env: 'dev' });
+    expect(f.described?.config).toEqual({ size: 3 });
+    expect(f.ref).toEqual({ arn: thingArn('t1'), type: 'fake:thing', region: 'us-east-1', account: ACCOUNT, partition: 'aws', name: 't1' });
+    expect(thing.called('describe')).toEqual([thingArn('t1')]);
+    expect(r.holds).toEqual([]);
+  });
+
+  it('a global type is read in the home region (the first of the run)', async () => {
+    const { role, registry } = world();
+    const r = await run(registry, [hit(roleArn('r1'), { region: 'eu-west-1' })], { regions: ['eu-west-1', 'us-east-1'] });
+    expect(get(r, roleArn('r1')).ref.region).toBe('eu-west-1');
+    const r2 = await run(registry, [hit(roleArn('r2'), { region: 'us-east-1' })], { regions: ['eu-west-1', 'us-east-1'] });
+    expect(get(r2, roleArn('r2')).ref.region).toBe('eu-west-1');
+    expect(role.called('describe')).toEqual([roleArn('r1'), roleArn('r2')]);
+  });
+
+  it('an ARN no handler owns stays unsupported, and holds back what its service may use, in its region', async () => {
+    const { thing, part, role, registry } = world();
+    const gadget = `arn:aws:fake:us-west-2:${ACCOUNT}:gadget/g1`;
+    const cluster = `arn:aws:kafka:eu-west-1:${ACCOUNT}:cluster/c1`;
+    const r = await run(registry, [hit(gadget), hit(cluster)], { regions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
+    const g = get(r, gadget);
+    expect(g.stays).toMatchObject({ status: 'unsupported', rule: 'unsupported' });
+    expect(g.stays?.reason).toMatch(/no handler/);
+    expect(g.reported).toBe(true);
+    expect(g.described).toBeUndefined();
+    expect(g.ref).toMatchObject({ type: 'fake:gadget', region: 'us-west-2', account: ACCOUNT, partition: 'aws' });
+    expect(get(r, cluster).ref).toMatchObject({ type: 'kafka:cluster', region: 'eu-west-1' });
+
+    const holdOf = (by: string) => r.holds.find((h) => h.by === by);
+    expect(holdOf(gadget)).toMatchObject({ types: registry.mayUse('fake'), region: 'us-west-2' });
+    expect(registry.mayUse('fake')).toEqual(['fake:part', 'iam:role']);
+    expect(holdOf(gadget)?.reason).toContain(gadget);
+    expect(holdOf(cluster)).toMatchObject({ types: ['iam:role'], region: 'eu-west-1' });
+    expect(r.holds).toHaveLength(2);
+    expect([...thing.calls, ...part.calls, ...role.calls]).toEqual([]);
+  });
+
+  it('an unsupported ARN without a region (an IAM user) is held in the region it was found through', async () => {
+    const { registry } = world();
+    const user = `arn:aws:iam::${ACCOUNT}:user/bob`;
+    const r = await run(registry, [hit(user, { region: 'us-east-1' })]);
+    expect(get(r, user).stays?.rule).toBe('unsupported');
+    expect(get(r, user).ref.type).toBe('iam:user');
+    expect(r.holds).toEqual([expect.objectContaining({ by: user, region: 'us-east-1', types: registry.mayUse('iam') })]);
+  });
+
+  it('text that is not an ARN stays unsupported, and holds back IAM roles in every region', async () => {
+    const { registry } = world();
+    const r = await run(registry, [hit("('garbage',)")]);
+    const f = get(r, "('garbage',)");
+    expect(f.stays).toMatchObject({ status: 'unsupported', rule: 'unsupported' });
+    expect(f.stays?.reason).toMatch(/not a valid ARN/);
+    expect(f.ref.type).toBe('unknown');
+    expect(r.holds).toHaveLength(1);
+    expect(r.holds[0]).toMatchObject({ types: ['iam:role'], by: "('garbage',)" });
+    expect(r.holds[0]!.region).toBeUndefined();
+  });
+
+  it('a type excluded by the selection is left alone without being read', async () => {
+    const { thing, role, registry } = world();
+    const r = await run(registry, [hit(thingArn('t1')), hit(roleArn('r1'))], { types: { include: [], exclude: ['fake:*'] } });
+    expect(get(r, thingArn('t1')).stays).toMatchObject({ status: 'skipped', rule: 'type-excluded' });
+    expect(get(r, thingArn('t1')).described).toBeUndefined();
+    expect(thing.called('describe')).toEqual([]);
+    expect(get(r, roleArn('r1')).stays).toBeUndefined();
+    expect(role.called('describe')).toEqual([roleArn('r1')]);
+    expect(r.holds).toEqual([]);
+
+    const inc = await run(registry, [hit(thingArn('t2'))], { types: { include: ['iam:role'], exclude: [] } });
+    expect(get(inc, thingArn('t2')).stays?.rule).toBe('type-excluded');
+    expect(thing.called('describe')).toEqual([]);
+  });
+
+  it('from a plan, the type selection does not apply (the plan already chose)', async () => {
+    const { thing, registry } = world();
+    const r = await run(registry, [hit(thingArn('t1'))], { types: { include: [], exclude: ['fake:*'] }, fromPlan: true });
+    expect(get(r, thingArn('t1')).stays).toBeUndefined();
+    expect(thing.called('describe')).toEqual([thingArn('t1')]);
+  });
+
+  it('a resource that no longer exists is gone, and holds nothing back', async () => {
+    const { registry } = world({ thing: { describe: GONE } });
+    const r = await run(registry, [hit(thingArn('t1'))]);
+    expect(get(r, thingArn('t1')).stays).toMatchObject({ status: 'gone', rule: 'gone' });
+    expect(get(r, thingArn('t1')).reported).toBe(true);
+    expect(r.holds).toEqual([]);
+    const p = await run(registry, [hit(thingArn('t1'))], { fromPlan: true });
+    expect(get(p, thingArn('t1')).stays).toMatchObject({ status: 'gone', rule: 'gone', reason: 'it no longer exists' });
+  });
+
+  it('a resource that cannot be read is failed/unreadable with the error, and holds back what it may use', async () => {
+    const { thing, registry } = world({ thing: { describe: awsError('AccessDeniedException', 'User is not authorized to perform fake:DescribeThing', 403) } });
+    const r = await run(registry, [hit(thingArn('t1', 'us-west-2'), { region: 'us-west-2' })], { regions: ['us-east-1', 'us-west-2'] });
+    const f = get(r, thingArn('t1', 'us-west-2'));
+    expect(f.stays).toMatchObject({ status: 'failed', rule: 'unreadable' });
+    expect(f.stays?.error).toContain('AccessDeniedException');
+    expect(f.stays?.error).toContain('not authorized');
+    expect(f.reported).toBe(true);
+    expect(f.tags).toEqual(DEFAULT_TAGS);
+    // At least everything its type may use (here: parts and roles), in its region.
+    expect(r.holds).toEqual([expect.objectContaining({ region: 'us-west-2', by: thingArn('t1', 'us-west-2') })]);
+    expect(r.holds[0]!.types).toEqual(expect.arrayContaining([...thing.references]));
+    expect(r.holds[0]!.types).toEqual(expect.arrayContaining(['fake:part', 'iam:role']));
+    expect(r.holds[0]!.reason).toContain('could not be read');
+  });
+
+  it("live tags that do not match: tags-not-matching, or changed-since-plan from a plan", async () => {
+    const { registry } = world({ thing: { describe: described({ tags: { project: 'other' } }) } });
+    const r = await run(registry, [hit(thingArn('t1'))]);
+    expect(get(r, thingArn('t1')).stays).toMatchObject({ status: 'skipped', rule: 'tags-not-matching' });
+    expect(get(r, thingArn('t1')).tags).toEqual({ project: 'other' });
+    expect(get(r, thingArn('t1')).described).toBeDefined();
+    const p = await run(registry, [hit(thingArn('t1'))], { fromPlan: true });
+    expect(get(p, thingArn('t1')).stays).toMatchObject({ status: 'skipped', rule: 'changed-since-plan' });
+    expect(r.holds).toEqual([]);
+    expect(p.holds).toEqual([]);
+  });
+
+  it('a live tag removed since the Tagging API saw it: not matching', async () => {
+    const { registry } = world({ thing: { describe: described({ tags: {} }) } });
+    const r = await run(registry, [hit(thingArn('t1'), { tags: { project: 'nova' } })]);
+    expect(get(r, thingArn('t1')).stays?.rule).toBe('tags-not-matching');
+  });
+
+  it('a described home region outside the run: outside-regions; inside it: a candidate in that region', async () => {
+    const bucketLike = fakeHandler({
+      type: 'store:box',
+      arnPattern: /^arn:aws:store:::[^/]+$/,
+      describe: (ref: ResourceRef) => described({ region: ref.arn.endsWith('far') ? 'eu-west-1' : 'us-west-2' }),
+    });
+    const registry = buildRegistry([bucketLike]);
+    const r = await run(registry, [hit('arn:aws:store:::box-far'), hit('arn:aws:store:::box-near')], { regions: ['us-east-1', 'us-west-2'] });
+    const far = get(r, 'arn:aws:store:::box-far');
+    expect(far.stays).toMatchObject({ status: 'skipped', rule: 'outside-regions' });
+    expect(far.stays?.reason).toContain('eu-west-1');
+    expect(far.ref.region).toBe('eu-west-1');
+    const near = get(r, 'arn:aws:store:::box-near');
+    expect(near.stays).toBeUndefined();
+    expect(near.ref.region).toBe('us-west-2');
+  });
+
+  it('protect sees the described resource; a refusal is protected with its reason', async () => {
+    const seen: unknown[] = [];
+    const { registry } = world({
+      thing: {
+        describe: (ref: ResourceRef) => described({ config: { owner: ref.name === 't1' ? 'stack/prod' : undefined } }),
+        protect: (lr) => {
+          seen.push(lr.described.config);
+          return lr.described.config.owner ? `owned by CloudFormation ${String(lr.described.config.owner)}` : undefined;
+        },
       },
-    ]);
-  });
-
-  it.each([
-    ['an ARN no handler owns', 'arn:aws:ec2:us-east-1:123456789012:instance/i-0abc', 'ec2:instance', 'us-east-1', 'no handler for this type; left alone'],
-    ['a colon-style ARN', 'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/x', 'logs:log-group', 'eu-west-1', 'no handler for this type; left alone'],
-    ['text that is not an ARN', 'not-an-arn', 'unknown', 'us-east-1', 'not a valid ARN; left alone'],
-  ])('reports %s as unsupported', async (_name, arn, type, region, reason) => {
-    const model = fakeHandler({ type: 'sagemaker:model' });
-    const r = await run([hit(arn)], [model]);
-    expect(r.candidates).toEqual([]);
-    expect(r.outcomes).toEqual([{ arn, region, type, name: arn, status: 'unsupported', reason }]);
-    expect(model.calls).toEqual([]);
-  });
-
-  it.each([
-    [{ include: ['sagemaker:*'], exclude: [] }, ['lambda:function']],
-    [{ include: [], exclude: ['sagemaker:*'] }, ['sagemaker:endpoint', 'sagemaker:model']],
-    [{ include: ['sagemaker:*', 'lambda:function'], exclude: ['sagemaker:model'] }, ['sagemaker:model']],
-  ])('leaves types excluded by %j (%j) without describing them', async (types, excluded) => {
-    const handlers = [fakeHandler({ type: 'sagemaker:model' }), fakeHandler({ type: 'sagemaker:endpoint' }), fakeHandler({ type: 'lambda:function' })];
-    const r = await run([hit(MODEL), hit(ENDPOINT), hit(FUNCTION)], handlers, { types });
-    expect(r.outcomes.map((o) => [o.type, o.status, o.reason])).toEqual(excluded.map((t) => [t, 'skipped', 'type excluded by --include-type/--exclude-type']));
-    expect(r.candidates.map((c) => c.ref.type).sort()).toEqual(handlers.map((h) => h.type).filter((t) => !excluded.includes(t)).sort());
-    for (const h of handlers) expect(h.called('describe').length).toBe(excluded.includes(h.type) ? 0 : 1);
-  });
-
-  it('leaves a protected resource with the handler\'s reason, without describing it', async () => {
-    const role = fakeHandler({ type: 'iam:role', arnPattern: ROLE_PATTERN, global: true, protect: (ref) => (ref.arn.includes('/aws-service-role/') ? 'a service-linked role; AWS manages it' : undefined) });
-    const linked = 'arn:aws:iam::123456789012:role/aws-service-role/sagemaker.amazonaws.com/AWSServiceRoleForAmazonSageMaker';
-    const r = await run([hit(linked), hit(ROLE)], [role]);
-    expect(r.outcomes).toEqual([expect.objectContaining({ arn: linked, status: 'skipped', reason: 'a service-linked role; AWS manages it' })]);
-    expect(role.called('describe')).toEqual([ROLE]);
-    expect(r.candidates.map((c) => c.ref.arn)).toEqual([ROLE]);
-  });
-
-  it('reports a resource its service no longer has as gone', async () => {
-    const r = await run([hit(MODEL)], [fakeHandler({ type: 'sagemaker:model', describe: GONE })]);
-    expect(r.candidates).toEqual([]);
-    expect(r.outcomes).toEqual([expect.objectContaining({ arn: MODEL, name: 'nova-model', status: 'gone', reason: expect.stringMatching(/already deleted/) })]);
-  });
-
-  it('leaves a resource whose live tags do not match (a stale Tagging API)', async () => {
-    const r = await run([hit(MODEL)], [fakeHandler({ type: 'sagemaker:model', describe: { tags: { project: 'other' }, config: {}, uses: [] } })]);
-    expect(r.candidates).toEqual([]);
-    expect(r.outcomes).toEqual([expect.objectContaining({ arn: MODEL, status: 'skipped', reason: expect.stringMatching(/live tags do not match/) })]);
-  });
-
-  it('reports a describe error as failed, with the error', async () => {
-    const model = fakeHandler({ type: 'sagemaker:model', describe: awsError('AccessDeniedException', 'not allowed to DescribeModel', 403) });
-    const r = await run([hit(MODEL)], [model]);
-    expect(r.candidates).toEqual([]);
-    expect(r.outcomes).toEqual([
-      { arn: MODEL, type: 'sagemaker:model', region: 'us-east-1', name: 'nova-model', status: 'failed', error: 'could not read it before deleting: AccessDeniedException: not allowed to DescribeModel' },
-    ]);
-  });
-
-  it('takes the region the service reports over the one the hit came from', async () => {
-    const bucket = fakeHandler({ type: 's3:bucket', arnPattern: S3_PATTERN, describe: { tags: { project: 'nova' }, config: {}, uses: [], region: 'eu-west-1' } });
-    const r = await run([hit(BUCKET, 'us-east-1')], [bucket]);
-    expect(r.candidates.map((c) => c.ref)).toEqual([{ arn: BUCKET, type: 's3:bucket', region: 'eu-west-1', account: '', partition: 'aws', name: 'nova-data' }]);
-  });
-
-  it('uses the region of the hit for an ARN without one', async () => {
-    const seen: ResourceRef[] = [];
-    const bucket = fakeHandler({ type: 's3:bucket', arnPattern: S3_PATTERN, describe: (ref) => (seen.push(ref), { tags: { project: 'nova' }, config: {}, uses: [] }) });
-    await run([hit(BUCKET, 'ap-south-1')], [bucket], { homeRegion: 'us-east-1' });
-    expect(seen.map((r) => r.region)).toEqual(['ap-south-1']);
-  });
-
-  it('calls a global type in the home region', async () => {
-    const seen: ResourceRef[] = [];
-    const role = fakeHandler({ type: 'iam:role', arnPattern: ROLE_PATTERN, global: true, describe: (ref) => (seen.push(ref), { tags: { project: 'nova' }, config: {}, uses: [] }) });
-    const r = await run([hit(ROLE, 'us-east-1')], [role], { homeRegion: 'eu-central-1' });
-    expect(seen.map((x) => x.region)).toEqual(['eu-central-1']);
-    expect(r.candidates[0]?.ref).toMatchObject({ region: 'eu-central-1', name: 'nova-exec', account: '123456789012' });
-  });
-
-  it('sorts what it leaves by type, then ARN', async () => {
-    const handlers = [fakeHandler({ type: 'sagemaker:model', describe: GONE }), fakeHandler({ type: 'sagemaker:endpoint', describe: GONE })];
-    const r = await run([hit('arn:aws:sagemaker:us-east-1:123456789012:model/b'), hit('arn:aws:ec2:us-east-1:123456789012:instance/i-1'), hit(ENDPOINT), hit('arn:aws:sagemaker:us-east-1:123456789012:model/a')], handlers);
-    expect(r.outcomes.map((o) => `${o.type} ${o.name}`)).toEqual([
-      'ec2:instance arn:aws:ec2:us-east-1:123456789012:instance/i-1',
-      'sagemaker:endpoint nova-ep',
-      'sagemaker:model a',
-      'sagemaker:model b',
-    ]);
-  });
-
-  it('bounds the describes in flight per service', async () => {
-    const probe = new InFlight();
-    const model = fakeHandler({ type: 'sagemaker:model', describe: async () => (await probe.hold(), { tags: { project: 'nova' }, config: {}, uses: [] }) });
-    const hits = [1, 2, 3, 4, 5, 6].map((n) => hit(`arn:aws:sagemaker:us-east-1:123456789012:model/m${n}`));
-    const r = await run(hits, [model], { concurrencyPerService: 2 });
-    expect(r.candidates).toHaveLength(6);
-    expect(probe.max).toBe(2);
-  });
-
-  describe('following references', () => {
-    const CONFIG = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/nova-config';
-    const uses = (...arns: string[]) => ({ tags: { project: 'nova' }, config: {}, uses: arns });
-
-    it('adds a used resource that was not a hit when its own live tags match, and follows its uses too', async () => {
-      const ep = fakeHandler({ type: 'sagemaker:endpoint', describe: uses(CONFIG) });
-      const cfg = fakeHandler({ type: 'sagemaker:endpoint-config', describe: uses(MODEL) });
-      const model = fakeHandler({ type: 'sagemaker:model', describe: uses() });
-      const r = await run([hit(ENDPOINT)], [ep, cfg, model]);
-      expect(r.candidates.map((c) => c.ref.arn)).toEqual([ENDPOINT, CONFIG, MODEL]);
-      expect(r.outcomes).toEqual([]);
-      expect(cfg.called('describe')).toEqual([CONFIG]);
-      expect(model.called('describe')).toEqual([MODEL]);
     });
+    const r = await run(registry, [hit(thingArn('t1')), hit(thingArn('t2'))]);
+    expect(get(r, thingArn('t1')).stays).toEqual({ status: 'skipped', rule: 'protected', reason: 'owned by CloudFormation stack/prod' });
+    expect(get(r, thingArn('t2')).stays).toBeUndefined();
+    expect(seen).toContainEqual({ owner: 'stack/prod' });
+  });
 
-    it('leaves out, without a word, a used resource whose live tags do not match, or that is gone', async () => {
-      const ep = fakeHandler({ type: 'sagemaker:endpoint', describe: uses(CONFIG, MODEL) });
-      const cfg = fakeHandler({ type: 'sagemaker:endpoint-config', describe: { tags: { project: 'other' }, config: {}, uses: [] } });
-      const model = fakeHandler({ type: 'sagemaker:model', describe: GONE });
-      const r = await run([hit(ENDPOINT)], [ep, cfg, model]);
-      expect(r.candidates.map((c) => c.ref.arn)).toEqual([ENDPOINT]);
-      expect(r.outcomes).toEqual([]);
-    });
+  it("protect is not asked about a resource whose tags do not match", async () => {
+    const protect = vi.fn(() => 'refused');
+    const { registry } = world({ thing: { describe: described({ tags: { project: 'x' } }), protect } });
+    const r = await run(registry, [hit(thingArn('t1'))]);
+    expect(get(r, thingArn('t1')).stays?.rule).toBe('tags-not-matching');
+    expect(protect).not.toHaveBeenCalled();
+  });
 
-    it('reports a used resource that cannot be read as skipped (it stays), not as failed', async () => {
-      const ep = fakeHandler({ type: 'sagemaker:endpoint', describe: uses(CONFIG) });
-      const cfg = fakeHandler({ type: 'sagemaker:endpoint-config', describe: awsError('AccessDeniedException', 'no DescribeEndpointConfig', 403) });
-      const r = await run([hit(ENDPOINT)], [ep, cfg]);
-      expect(r.candidates.map((c) => c.ref.arn)).toEqual([ENDPOINT]);
-      expect(r.outcomes).toEqual([
-        expect.objectContaining({ arn: CONFIG, status: 'skipped', reason: 'used by a planned resource but could not be read: AccessDeniedException: no DescribeEndpointConfig' }),
-      ]);
+  it("the run's own role stays: caller-role", async () => {
+    const asked: ResourceRef[] = [];
+    const { registry } = world();
+    const r = await run(registry, [hit(roleArn('runner')), hit(roleArn('other'))], {
+      isCaller: (ref) => {
+        asked.push(ref);
+        return ref.arn === roleArn('runner');
+      },
     });
+    expect(get(r, roleArn('runner')).stays).toMatchObject({ status: 'skipped', rule: 'caller-role' });
+    expect(get(r, roleArn('other')).stays).toBeUndefined();
+    expect(asked.map((a) => a.type)).toEqual(['iam:role', 'iam:role']);
+  });
 
-    it('describes a used resource that was also a hit once, and ignores uses no handler owns', async () => {
-      const ep = fakeHandler({ type: 'sagemaker:endpoint', describe: uses(CONFIG.replace('nova-config', 'Nova-Config'), 'arn:aws:kms:us-east-1:123456789012:key/k') });
-      const cfg = fakeHandler({ type: 'sagemaker:endpoint-config', describe: uses() });
-      const r = await run([hit(ENDPOINT), hit(CONFIG)], [ep, cfg]);
-      expect(cfg.called('describe')).toEqual([CONFIG]);
-      expect(r.candidates.map((c) => c.ref.arn).sort()).toEqual([CONFIG, ENDPOINT].sort());
-      expect(r.outcomes).toEqual([]);
-    });
+  it('a delete that cannot succeed now is blocked (status blocked), after protect and caller checks', async () => {
+    const { registry } = world({ thing: { blocked: (lr) => (lr.ref.name === 't1' ? 'Object Lock in compliance mode' : undefined) } });
+    const r = await run(registry, [hit(thingArn('t1')), hit(thingArn('t2'))]);
+    expect(get(r, thingArn('t1')).stays).toEqual({ status: 'blocked', rule: 'blocked', reason: 'Object Lock in compliance mode' });
+    expect(get(r, thingArn('t2')).stays).toBeUndefined();
 
-    it('calls a used resource in the region of its user, and a global one in the home region', async () => {
-      const EU_CONFIG = 'arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/nova-config';
-      const seen: ResourceRef[] = [];
-      const record = (ref: ResourceRef) => (seen.push(ref), uses());
-      const ep = fakeHandler({ type: 'sagemaker:endpoint', describe: uses(EU_CONFIG, ROLE) });
-      const cfg = fakeHandler({ type: 'sagemaker:endpoint-config', describe: record });
-      const role = fakeHandler({ type: 'iam:role', arnPattern: ROLE_PATTERN, global: true, describe: record });
-      await run([hit('arn:aws:sagemaker:eu-west-1:123456789012:endpoint/nova-ep', 'eu-west-1')], [ep, cfg, role], { homeRegion: 'us-east-1' });
-      expect(Object.fromEntries(seen.map((r) => [r.type, r.region]))).toEqual({ 'sagemaker:endpoint-config': 'eu-west-1', 'iam:role': 'us-east-1' });
+    const both = world({ thing: { protect: () => 'service-linked', blocked: () => 'locked' } });
+    const r2 = await run(both.registry, [hit(thingArn('t1'))]);
+    expect(get(r2, thingArn('t1')).stays?.rule).toBe('protected');
+    const caller = await run(world({ thing: { blocked: () => 'locked' } }).registry, [hit(thingArn('t1'))], { isCaller: () => true });
+    expect(get(caller, thingArn('t1')).stays?.rule).toBe('caller-role');
+  });
+
+  it("a hit with live tags passes them to describe as a hint; a hit without does not", async () => {
+    const { thing, registry } = world();
+    const spy = vi.spyOn(thing, 'describe');
+    const liveTags: Tags = { project: 'nova', owner: 'me' };
+    await run(registry, [hit(thingArn('live'), { tags: liveTags, liveTags: true }), hit(thingArn('stale'), { tags: { project: 'nova' } })]);
+    const hintOf = (arn: string) => spy.mock.calls.find((c) => c[0].arn === arn)?.[2];
+    expect(hintOf(thingArn('live'))).toEqual({ tags: liveTags });
+    expect(hintOf(thingArn('stale'))).toBeUndefined();
+    expect(spy).toHaveBeenCalledTimes(2);
+  });
+
+  it("a use outside the type's declared references is an internal error: failed, and a hold", async () => {
+    const stranger = `arn:aws:kafka:us-east-1:${ACCOUNT}:cluster/c1`;
+    const { registry } = world({ part: { describe: described({ uses: [thingArn('t9'), stranger] }) } });
+    const r = await run(registry, [hit(partArn('p1'))]);
+    const f = get(r, partArn('p1'));
+    expect(f.stays).toMatchObject({ status: 'failed', rule: 'unreadable' });
+    expect(f.stays?.error).toMatch(/^internal: /);
+    expect(f.stays?.error).toContain(thingArn('t9'));
+    expect(f.stays?.error).toContain(stranger);
+    expect(f.reported).toBe(true);
+    expect(r.holds).toEqual([expect.objectContaining({ by: partArn('p1'), types: registry.mayUse('fake'), region: 'us-east-1' })]);
+    expect(has(r, thingArn('t9'))).toBe(false);
+  });
+
+  it('describes run concurrently, bounded per (service, region) by the throughput table', async () => {
+    const flight = new InFlight();
+    const opts = { thing: { describe: async () => (await flight.hold(), described()) } };
+    const hits = ['a', 'b', 'c', 'd'].map((n) => hit(thingArn(n)));
+    const one = await run(world(opts).registry, hits, { throughput: new Throughput({ fake: { read: 1, write: 1 } }) });
+    expect(flight.max).toBe(1);
+    expect(one.found.filter((f) => !f.stays)).toHaveLength(4);
+    flight.max = 0;
+    await run(world(opts).registry, hits, { throughput: new Throughput({ fake: { read: 8, write: 1 } }) });
+    expect(flight.max).toBe(4);
+  });
+});
+
+describe('reconcile: following what candidates use', () => {
+  it("a candidate's use the tags did not find is read, and joins as a candidate when its own tags match", async () => {
+    const { role, registry } = world({ thing: { describe: described({ uses: [roleArn('r1')] }) } });
+    const r = await run(registry, [hit(thingArn('t1'))]);
+    const f = get(r, roleArn('r1'));
+    expect(f.stays).toBeUndefined();
+    expect(f.reported).toBe(true);
+    expect(f.ref.type).toBe('iam:role');
+    expect(role.called('describe')).toEqual([roleArn('r1')]);
+    expect(r.holds).toEqual([]);
+  });
+
+  it('a reached resource is read without a tags hint (nothing live was read of it yet)', async () => {
+    const { role, registry } = world({ thing: { describe: described({ uses: [roleArn('r1')] }) } });
+    const spy = vi.spyOn(role, 'describe');
+    await run(registry, [hit(thingArn('t1'), { liveTags: true })]);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(spy.mock.calls[0]?.[2]).toBeUndefined();
+  });
+
+  it('is followed level after level (thing → part → role)', async () => {
+    const { part, role, registry } = world({
+      thing: { describe: described({ uses: [partArn('p1')] }) },
+      part: { describe: described({ uses: [roleArn('r1')] }) },
     });
+    const r = await run(registry, [hit(thingArn('t1'))]);
+    expect(get(r, partArn('p1')).stays).toBeUndefined();
+    expect(get(r, roleArn('r1')).stays).toBeUndefined();
+    expect(get(r, roleArn('r1')).reported).toBe(true);
+    expect(part.called('describe')).toEqual([partArn('p1')]);
+    expect(role.called('describe')).toEqual([roleArn('r1')]);
+  });
+
+  it('a reached resource whose tags do not match is not reported (and not followed further)', async () => {
+    const { part, role, registry } = world({
+      thing: { describe: described({ uses: [partArn('p1')] }) },
+      part: { describe: described({ tags: { project: 'someone-else' }, uses: [roleArn('r1')] }) },
+    });
+    const r = await run(registry, [hit(thingArn('t1'))]);
+    const f = get(r, partArn('p1'));
+    expect(f.stays?.rule).toBe('tags-not-matching');
+    expect(f.reported).toBe(false);
+    expect(part.called('describe')).toEqual([partArn('p1')]);
+    expect(role.called('describe')).toEqual([]);
+    expect(r.holds).toEqual([]);
+  });
+
+  it('a reached resource that is gone is not reported', async () => {
+    const { registry } = world({ thing: { describe: described({ uses: [roleArn('r1')] }) }, role: { describe: GONE } });
+    const r = await run(registry, [hit(thingArn('t1'))]);
+    expect(get(r, roleArn('r1')).stays?.rule).toBe('gone');
+    expect(get(r, roleArn('r1')).reported).toBe(false);
+  });
+
+  it('a reached resource that cannot be read is reported failed, and holds back what it may use', async () => {
+    const { part, registry } = world({
+      thing: { describe: described({ uses: [partArn('p1')] }) },
+      part: { describe: awsError('AccessDeniedException', 'denied', 403) },
+    });
+    const r = await run(registry, [hit(thingArn('t1'))]);
+    const f = get(r, partArn('p1'));
+    expect(f.stays).toMatchObject({ status: 'failed', rule: 'unreadable' });
+    expect(f.stays?.error).toContain('AccessDeniedException');
+    expect(f.reported).toBe(true);
+    expect(r.holds).toEqual([expect.objectContaining({ by: partArn('p1'), region: 'us-east-1' })]);
+    expect(r.holds[0]!.types).toEqual(expect.arrayContaining([...part.references]));
+    expect(r.holds[0]!.types).toContain('iam:role');
+  });
+
+  it('what a resource that stays uses is not followed', async () => {
+    const { role, registry } = world({ thing: { describe: described({ tags: { project: 'x' }, uses: [roleArn('r1')] }) } });
+    const r = await run(registry, [hit(thingArn('t1'))]);
+    expect(has(r, roleArn('r1'))).toBe(false);
+    expect(role.called('describe')).toEqual([]);
+  });
+
+  it('a use that is also a hit, or used twice, is read once', async () => {
+    const { role, registry } = world({ thing: { describe: described({ uses: [roleArn('shared'), roleArn('hit')] }) } });
+    const r = await run(registry, [hit(thingArn('t1')), hit(thingArn('t2')), hit(roleArn('hit'))]);
+    expect([...role.called('describe')].sort()).toEqual([roleArn('hit'), roleArn('shared')]);
+    expect(get(r, roleArn('hit')).reported).toBe(true);
+    expect(r.found).toHaveLength(4);
+  });
+
+  it('a reached resource whose ARN names a region outside the run stays outside-regions, never a candidate', async () => {
+    // Hits all come from the run's regions; a reference can point elsewhere. Being in --region is part of the scope.
+    const { part, registry } = world({ thing: { describe: described({ uses: [partArn('p-far', 'eu-west-1')] }) } });
+    const r = await run(registry, [hit(thingArn('t1'))], { regions: ['us-east-1'] });
+    expect(part.called('describe')).toEqual([partArn('p-far', 'eu-west-1')]);
+    const f = get(r, partArn('p-far', 'eu-west-1'));
+    expect(f.ref.region).toBe('eu-west-1');
+    expect(f.stays?.rule).toBe('outside-regions');
+  });
+
+  it('with followReferences false, uses are not followed', async () => {
+    const { role, registry } = world({ thing: { describe: described({ uses: [roleArn('r1')] }) } });
+    const r = await run(registry, [hit(thingArn('t1'))], { followReferences: false });
+    expect(get(r, thingArn('t1')).stays).toBeUndefined();
+    expect(get(r, thingArn('t1')).described?.uses).toEqual([roleArn('r1')]);
+    expect(has(r, roleArn('r1'))).toBe(false);
+    expect(role.calls).toEqual([]);
   });
 });

@@ -1,86 +1,186 @@
 import { describe, expect, it } from 'vitest';
+import { parseArn } from '../../src/aws/arn.js';
 import type { ResourceHandler } from '../../src/resources/handler.js';
-import { handlerForArn, handlerForType, handlers, validateRegistry } from '../../src/resources/index.js';
+import { handlers as realHandlers, registry as realRegistry } from '../../src/resources/index.js';
+import { buildRegistry, validate } from '../../src/resources/registry.js';
 import { fakeHandler } from '../helpers/fakes.js';
 
 const ACCOUNT = '123456789012';
+const role = () => fakeHandler({ type: 'iam:role', global: true });
+const types = (hs: readonly ResourceHandler[]) => hs.map((h) => h.type).sort();
 
-/** One sample ARN per real type, with the name its handler should give it. */
-const SAMPLES: Record<string, { arn: string; name: string }> = {
-  'sagemaker:endpoint': { arn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:endpoint/nova-ep`, name: 'nova-ep' },
-  'sagemaker:endpoint-config': { arn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:endpoint-config/nova-config`, name: 'nova-config' },
-  'sagemaker:model': { arn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:model/nova-model`, name: 'nova-model' },
-  'sagemaker:notebook-instance': { arn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:notebook-instance/nova-nb`, name: 'nova-nb' },
-  'lambda:function': { arn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:nova-fn`, name: 'nova-fn' },
-  's3:bucket': { arn: 'arn:aws:s3:::nova-data', name: 'nova-data' },
-  'iam:role': { arn: `arn:aws:iam::${ACCOUNT}:role/service/nova-exec`, name: 'nova-exec' },
-};
-
-const fake = (type: string, dependsOn: string[] = []): ResourceHandler => fakeHandler({ type, dependsOn });
-
-describe('the registry', () => {
-  it('is valid', () => {
-    expect(() => validateRegistry()).not.toThrow();
+describe('validate', () => {
+  it('accepts a consistent list', () => {
+    expect(() =>
+      validate([role(), fakeHandler({ type: 'fake:a', references: ['iam:role', 'fake:b'] }), fakeHandler({ type: 'fake:b', references: ['iam:role'] })]),
+    ).not.toThrow();
   });
 
-  it('has a sample here for every type (add one when adding a type)', () => {
-    expect(handlers.map((h) => h.type).sort()).toEqual(Object.keys(SAMPLES).sort());
+  it('refuses a type registered twice', () => {
+    expect(() => validate([fakeHandler({ type: 'fake:a' }), fakeHandler({ type: 'fake:a' })])).toThrow('resource type fake:a is registered twice');
   });
 
-  it.each(Object.entries(SAMPLES))('%s owns its sample ARN, and no other handler does', (type, { arn, name }) => {
-    const owners = handlers.filter((h) => h.arnPattern.test(arn));
-    expect(owners.map((h) => h.type)).toEqual([type]);
-    expect(handlerForArn(arn)?.type).toBe(type);
-    expect(owners[0]?.nameOf(arn)).toBe(name);
+  it('refuses a reference to an unknown type', () => {
+    expect(() => validate([fakeHandler({ type: 'fake:a', references: ['fake:missing'] })])).toThrow('fake:a references unknown type fake:missing');
   });
 
-  it.each(handlers.map((h) => [h.type, h] as const))('%s describes itself and lists the actions it needs', (type, h) => {
-    expect(h.description.length).toBeGreaterThan(0);
-    expect(h.actions.length).toBeGreaterThan(0);
-    for (const a of h.actions) expect(a).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
-    expect(handlerForType(type)).toBe(h);
+  it('refuses a dependency cycle, naming its path', () => {
+    const list = [fakeHandler({ type: 'fake:a', references: ['fake:b'] }), fakeHandler({ type: 'fake:b', references: ['fake:c'] }), fakeHandler({ type: 'fake:c', references: ['fake:a'] })];
+    expect(() => validate(list)).toThrow('dependency cycle between types: fake:a -> fake:b -> fake:c -> fake:a');
   });
 
-  it.each([
-    ['an unsupported service', `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0abc`],
-    ['an S3 object', 'arn:aws:s3:::nova-data/some/key'],
-    ['an S3 access point', `arn:aws:s3:us-east-1:${ACCOUNT}:accesspoint/nova-ap`],
-    ['an IAM user', `arn:aws:iam::${ACCOUNT}:user/alice`],
-    ['a SageMaker training job', `arn:aws:sagemaker:us-east-1:${ACCOUNT}:training-job/nova-train`],
-    ['text that is not an ARN', 'nova-data'],
-  ])('has no handler for %s', (_name, arn) => {
-    expect(handlerForArn(arn)).toBeUndefined();
+  it('refuses a type that references itself', () => {
+    expect(() => validate([fakeHandler({ type: 'fake:a', references: ['fake:a'] })])).toThrow(/dependency cycle between types: fake:a -> fake:a/);
   });
 
-  it('has no handler for an unknown type', () => {
-    expect(handlerForType('ec2:instance')).toBeUndefined();
+  it('accepts a diamond (two paths to one type is not a cycle)', () => {
+    const list = [
+      role(),
+      fakeHandler({ type: 'fake:top', references: ['fake:left', 'fake:right'] }),
+      fakeHandler({ type: 'fake:left', references: ['iam:role'] }),
+      fakeHandler({ type: 'fake:right', references: ['iam:role'] }),
+    ];
+    expect(() => validate(list)).not.toThrow();
+  });
+
+  it('refuses a referencing type without list(): its users could not be found', () => {
+    const noList: ResourceHandler = { ...fakeHandler({ type: 'fake:a', references: ['iam:role'] }), list: undefined };
+    expect(() => validate([role(), noList])).toThrow('fake:a references other types but has no list()');
+  });
+
+  it('accepts a type without list() when it references nothing', () => {
+    const h = fakeHandler({ type: 'fake:a' });
+    expect(h.list).toBeUndefined();
+    expect(() => validate([h])).not.toThrow();
+  });
+
+  it('refuses a type that declares no read operations', () => {
+    expect(() => validate([{ ...fakeHandler({ type: 'fake:a' }), reads: [] }])).toThrow('fake:a declares no read operations');
+  });
+
+  it.each(['fake', 'Fake:Thing', 'fake:thing:extra', 'fake:', ':thing', 'fake thing:x', 'fake:thi_ng'])('refuses the type id %j', (type) => {
+    expect(() => validate([{ ...fakeHandler(), type }])).toThrow(/is not service:type/);
+  });
+
+  it('buildRegistry validates too', () => {
+    expect(() => buildRegistry([fakeHandler({ type: 'fake:a' }), fakeHandler({ type: 'fake:a' })])).toThrow(/registered twice/);
   });
 });
 
-describe('validateRegistry', () => {
-  it('passes a list with unique types, known dependencies and no cycle', () => {
-    expect(() => validateRegistry([fake('x:a', ['x:b']), fake('x:b', ['x:c']), fake('x:c'), fake('x:d', ['x:c'])])).not.toThrow();
+describe('buildRegistry', () => {
+  it('finds a handler by type', () => {
+    const a = fakeHandler({ type: 'fake:a' });
+    const r = buildRegistry([a, role()]);
+    expect(r.byType('fake:a')).toBe(a);
+    expect(r.byType('fake:zzz')).toBeUndefined();
+    expect(r.handlers).toHaveLength(2);
   });
 
-  it('throws for a type registered twice', () => {
-    expect(() => validateRegistry([fake('x:a'), fake('x:b'), fake('x:a')])).toThrow('resource type x:a is registered twice');
+  it('forArn: the ARN service first, then the type patterns of that service', () => {
+    const thing = fakeHandler({ type: 'fake:thing' });
+    const part = fakeHandler({ type: 'fake:part' });
+    // A catch-all pattern that does not name a service: only ARNs of its type's service reach it.
+    const wild = fakeHandler({ type: 'wild:any', arnPattern: /.*/ });
+    const r = buildRegistry([thing, part, wild]);
+    expect(r.forArn(`arn:aws:fake:us-east-1:${ACCOUNT}:thing/t1`)).toBe(thing);
+    expect(r.forArn(`arn:aws:fake:us-east-1:${ACCOUNT}:part/p1`)).toBe(part);
+    expect(r.forArn(`arn:aws:fake:us-east-1:${ACCOUNT}:gadget/g1`)).toBeUndefined();
+    expect(r.forArn(`arn:aws:wild:us-east-1:${ACCOUNT}:whatever/x`)).toBe(wild);
+    expect(r.forArn(`arn:aws:other:us-east-1:${ACCOUNT}:thing/t1`)).toBeUndefined();
+    expect(r.forArn('not-an-arn')).toBeUndefined();
+    expect(r.forArn('')).toBeUndefined();
   });
 
-  it('throws for a dependency on an unknown type', () => {
-    expect(() => validateRegistry([fake('x:a', ['x:missing'])])).toThrow('x:a depends on unknown type x:missing');
+  it("forArn indexes a type by the service its pattern names when that differs from the type's prefix", () => {
+    const agent = fakeHandler({ type: 'bedrockagent:agent', arnPattern: /^arn:[\w-]+:bedrock:[\w-]+:\d{12}:agent\/[^/]+$/ });
+    const r = buildRegistry([agent]);
+    expect(r.forArn(`arn:aws:bedrock:us-east-1:${ACCOUNT}:agent/A1`)).toBe(agent);
+    expect(r.forArn(`arn:aws:bedrockagent:us-east-1:${ACCOUNT}:agent/A1`)).toBeUndefined();
   });
 
-  it('throws for a cycle between types, naming it', () => {
-    expect(() => validateRegistry([fake('x:a', ['x:b']), fake('x:b', ['x:c']), fake('x:c', ['x:a'])])).toThrow(
-      'dependency cycle between types: x:a -> x:b -> x:c -> x:a',
-    );
-    expect(() => validateRegistry([fake('x:self', ['x:self'])])).toThrow(/cycle/);
+  it('usersOf: the types that reference a type; referenceable: every referenced type', () => {
+    const r = buildRegistry([
+      role(),
+      fakeHandler({ type: 'fake:a', references: ['iam:role', 'fake:b'] }),
+      fakeHandler({ type: 'fake:b', references: ['iam:role'] }),
+      fakeHandler({ type: 'fake:c' }),
+      fakeHandler({ type: 'other:x', references: ['iam:role'] }),
+    ]);
+    expect(types(r.usersOf('iam:role'))).toEqual(['fake:a', 'fake:b', 'other:x']);
+    expect(types(r.usersOf('fake:b'))).toEqual(['fake:a']);
+    expect(r.usersOf('fake:a')).toEqual([]);
+    expect(r.usersOf('fake:unknown')).toEqual([]);
+    expect([...r.referenceable].sort()).toEqual(['fake:b', 'iam:role']);
   });
 
-  it('looks handlers up in the list it is given', () => {
-    const list = [fake('x:a')];
-    expect(handlerForType('x:a', list)).toBe(list[0]);
-    expect(handlerForArn(`arn:aws:x:us-east-1:${ACCOUNT}:a/one`, list)).toBe(list[0]);
-    expect(handlerForArn(`arn:aws:x:us-east-1:${ACCOUNT}:b/one`, list)).toBeUndefined();
+  it("mayUse: IAM roles, plus what every type of the service may reference, sorted", () => {
+    const r = buildRegistry([
+      role(),
+      fakeHandler({ type: 'fake:a', references: ['fake:b'] }),
+      fakeHandler({ type: 'fake:b', references: ['other:x'] }),
+      fakeHandler({ type: 'other:x', references: ['other:y'] }),
+      fakeHandler({ type: 'other:y' }),
+    ]);
+    expect(r.mayUse('fake')).toEqual(['fake:b', 'iam:role', 'other:x']);
+    expect(r.mayUse('other')).toEqual(['iam:role', 'other:y']);
+    // A service no type belongs to (an unsupported type's) still may run as a role.
+    expect(r.mayUse('kafka')).toEqual(['iam:role']);
+    expect(r.mayUse('iam')).toEqual(['iam:role']);
+    // Asked twice, the same answer.
+    expect(r.mayUse('fake')).toEqual(['fake:b', 'iam:role', 'other:x']);
+  });
+
+  it('mayUse names iam:role only when that type is registered', () => {
+    const r = buildRegistry([fakeHandler({ type: 'fake:a', references: ['fake:b'] }), fakeHandler({ type: 'fake:b' })]);
+    expect(r.mayUse('fake')).toEqual(['fake:b']);
+    expect(r.mayUse('kafka')).toEqual([]);
+  });
+
+  it("reads: each type's read operations under its client", () => {
+    const a = fakeHandler({ type: 'fake:a' });
+    const b: ResourceHandler = { ...fakeHandler({ type: 'fake:b' }), client: 'sagemaker', reads: ['DescribeB'] };
+    const r = buildRegistry([a, b]);
+    expect(r.reads).toEqual([
+      { client: 'fake', reads: a.reads },
+      { client: 'sagemaker', reads: ['DescribeB'] },
+    ]);
+  });
+});
+
+describe('the real registry', () => {
+  it('validates, and holds every handler of the list', () => {
+    expect(() => validate(realHandlers)).not.toThrow();
+    expect(realRegistry.handlers).toBe(realHandlers);
+    expect(realHandlers.length).toBeGreaterThan(0);
+    for (const h of realHandlers) expect(realRegistry.byType(h.type)).toBe(h);
+  });
+
+  it.each(realHandlers.map((h) => [h.type, h] as const))('%s declares reads, known references, and a listing when it references', (_type, h) => {
+    expect(h.reads.length).toBeGreaterThan(0);
+    for (const op of h.reads) expect(op).toMatch(/^[A-Z][A-Za-z]+$/);
+    for (const ref of h.references) expect(realRegistry.byType(ref), `${h.type} → ${ref}`).toBeDefined();
+    if (h.references.length > 0) expect(typeof h.list).toBe('function');
+    expect(h.notFound.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [`arn:aws:iam::${ACCOUNT}:role/service/nova-role`, 'iam:role'],
+    [`arn:aws:lambda:us-east-1:${ACCOUNT}:function:nova-fn`, 'lambda:function'],
+    ['arn:aws:s3:::nova-data', 's3:bucket'],
+    [`arn:aws:sagemaker:us-east-1:${ACCOUNT}:endpoint/nova-ep`, 'sagemaker:endpoint'],
+    [`arn:aws:sagemaker:us-east-1:${ACCOUNT}:endpoint-config/nova-cfg`, 'sagemaker:endpoint-config'],
+    [`arn:aws:sagemaker:us-east-1:${ACCOUNT}:model/nova-model`, 'sagemaker:model'],
+    [`arn:aws:sagemaker:us-east-1:${ACCOUNT}:notebook-instance/nova-nb`, 'sagemaker:notebook-instance'],
+  ])('forArn(%s) is %s', (arn, type) => {
+    expect(parseArn(arn)).toBeDefined();
+    expect(realRegistry.forArn(arn)?.type).toBe(type);
+  });
+
+  it('roles are used by functions, models and notebooks; every unreadable resource holds roles back', () => {
+    expect(types(realRegistry.usersOf('iam:role'))).toEqual(['lambda:function', 'sagemaker:model', 'sagemaker:notebook-instance']);
+    expect(realRegistry.referenceable.has('iam:role')).toBe(true);
+    expect(realRegistry.mayUse('sagemaker')).toEqual(['iam:role', 'sagemaker:endpoint-config', 'sagemaker:model']);
+    expect(realRegistry.mayUse('s3')).toEqual(['iam:role']);
+    expect(realRegistry.mayUse('lambda')).toEqual(['iam:role']);
   });
 });

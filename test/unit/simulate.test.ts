@@ -1,11 +1,10 @@
-import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand, type SimulatePrincipalPolicyCommandInput } from '@aws-sdk/client-iam';
+import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand, type EvaluationResult, type SimulatePrincipalPolicyCommandInput } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Identity } from '../../src/model.js';
-import { policySourceArn, simulatePlan } from '../../src/preflight/simulate.js';
-import type { ResourceHandler } from '../../src/resources/handler.js';
+import { policySourceArn, simulatePlan, simulationQuestions, type SimulationInput } from '../../src/preflight/simulate.js';
+import type { ActionNeed } from '../../src/resources/handler.js';
 import { awsError, testContext } from '../helpers/context.js';
-import { fakeHandler } from '../helpers/fakes.js';
 
 const iam = mockClient(IAMClient);
 const aws = testContext().aws;
@@ -14,16 +13,75 @@ const USER = identity('arn:aws:iam::123456789012:user/alice');
 
 const THING_A = 'arn:aws:fake:us-east-1:123456789012:thing/a';
 const THING_B = 'arn:aws:fake:us-east-1:123456789012:thing/b';
-const things = fakeHandler({ type: 'fake:thing', actions: ['fake:DescribeThing', 'fake:DeleteThing'] });
+const BUCKET_A = 'arn:aws:s3:::a';
+const BUCKET_B = 'arn:aws:s3:::b';
 
-const simulate = (arnsByType: Record<string, string[]>, handlers: readonly ResourceHandler[] = [things], who: Identity = USER) =>
-  simulatePlan({ aws, region: 'us-east-1', identity: who, handlers, arnsByType: new Map(Object.entries(arnsByType)) });
+type Needs = SimulationInput['needs'];
+const on = (resource: string, ...actions: string[]): ActionNeed[] => actions.map((action) => ({ action, resource }));
+/** A plan's needs: a fake thing's delete needs DescribeThing and DeleteThing on the thing itself. */
+const thingNeeds = (...arns: string[]): Needs => arns.map((arn) => ({ type: 'fake:thing', actions: on(arn, 'fake:DescribeThing', 'fake:DeleteThing') }));
 
-const allowed = (action: string) => ({ EvalActionName: action, EvalResourceName: '*', EvalDecision: 'allowed' as const });
+const simulate = (needs: Needs, who: Identity = USER) => simulatePlan({ aws, region: 'us-east-1', identity: who, needs });
+
+const allowed = (action: string): EvaluationResult => ({ EvalActionName: action, EvalResourceName: '*', EvalDecision: 'allowed' });
 /** Answers each SimulatePrincipalPolicy call with every action allowed. */
 const allowAll = () =>
   iam.on(SimulatePrincipalPolicyCommand).callsFake((input: SimulatePrincipalPolicyCommandInput) => ({ EvaluationResults: (input.ActionNames ?? []).map(allowed) }));
 const simulateInputs = () => iam.commandCalls(SimulatePrincipalPolicyCommand).map((c) => c.args[0].input);
+
+describe('simulationQuestions', () => {
+  it('asks nothing for no needs, or needs without actions', () => {
+    expect(simulationQuestions([])).toEqual([]);
+    expect(simulationQuestions([{ type: 'fake:thing', actions: [] }])).toEqual([]);
+  });
+
+  it('asks the actions that share the same resources in one question per type', () => {
+    expect(simulationQuestions(thingNeeds(THING_B, THING_A))).toEqual([{ type: 'fake:thing', actions: ['fake:DeleteThing', 'fake:DescribeThing'], resources: [THING_A, THING_B] }]);
+  });
+
+  it('asks separately the actions authorized on another set of resources (S3 objects, a child only some have)', () => {
+    const needs: Needs = [
+      { type: 's3:bucket', actions: [...on(BUCKET_A, 's3:GetBucketTagging', 's3:DeleteBucket'), ...on(`${BUCKET_A}/*`, 's3:DeleteObjectVersion')] },
+      { type: 's3:bucket', actions: [...on(BUCKET_B, 's3:GetBucketTagging', 's3:DeleteBucket'), ...on(`${BUCKET_B}/*`, 's3:DeleteObjectVersion')] },
+      // Only the first thing has a mapping to remove.
+      { type: 'fake:thing', actions: [...on(THING_A, 'fake:DeleteThing', 'fake:DeleteMapping')] },
+      { type: 'fake:thing', actions: on(THING_B, 'fake:DeleteThing') },
+    ];
+    expect(simulationQuestions(needs)).toEqual([
+      { type: 'fake:thing', actions: ['fake:DeleteThing'], resources: [THING_A, THING_B] },
+      { type: 'fake:thing', actions: ['fake:DeleteMapping'], resources: [THING_A] },
+      { type: 's3:bucket', actions: ['s3:DeleteBucket', 's3:GetBucketTagging'], resources: [BUCKET_A, BUCKET_B] },
+      { type: 's3:bucket', actions: ['s3:DeleteObjectVersion'], resources: [`${BUCKET_A}/*`, `${BUCKET_B}/*`] },
+    ]);
+  });
+
+  it('never asks the same action and resource twice', () => {
+    const needs: Needs = [
+      { type: 'fake:thing', actions: [...on(THING_A, 'fake:DeleteThing'), ...on(THING_A, 'fake:DeleteThing'), ...on('*', 'fake:ListThings')] },
+      { type: 'fake:thing', actions: [...on(THING_A, 'fake:DeleteThing'), ...on('*', 'fake:ListThings')] },
+    ];
+    expect(simulationQuestions(needs)).toEqual([
+      { type: 'fake:thing', actions: ['fake:DeleteThing'], resources: [THING_A] },
+      { type: 'fake:thing', actions: ['fake:ListThings'], resources: ['*'] },
+    ]);
+  });
+
+  it('keeps types apart even when their actions and resources are the same', () => {
+    const needs: Needs = [
+      { type: 'b:thing', actions: on('*', 'x:Do') },
+      { type: 'a:thing', actions: on('*', 'x:Do') },
+    ];
+    expect(simulationQuestions(needs).map((q) => q.type)).toEqual(['a:thing', 'b:thing']);
+  });
+
+  it('asks about at most 50 resources at a time, with every action of the group each time', () => {
+    const arns = Array.from({ length: 120 }, (_, n) => `arn:aws:fake:us-east-1:123456789012:thing/t${String(n).padStart(3, '0')}`);
+    const questions = simulationQuestions(thingNeeds(...arns));
+    expect(questions.map((q) => q.resources.length)).toEqual([50, 50, 20]);
+    expect(questions.every((q) => q.actions.join() === 'fake:DeleteThing,fake:DescribeThing')).toBe(true);
+    expect(questions.flatMap((q) => q.resources)).toEqual(arns);
+  });
+});
 
 describe('policySourceArn', () => {
   beforeEach(() => iam.reset());
@@ -74,69 +132,104 @@ describe('policySourceArn', () => {
 describe('simulatePlan', () => {
   beforeEach(() => iam.reset());
 
-  it('needs nothing for an empty plan, and asks nothing', async () => {
-    expect(await simulate({})).toEqual({ status: 'not-needed' });
+  it('needs nothing for an empty plan, or a plan whose deletes need no action, and asks nothing', async () => {
+    expect(await simulate([])).toEqual({ status: 'not-needed' });
+    expect(await simulate([{ type: 'fake:thing', actions: [] }])).toEqual({ status: 'not-needed' });
     expect(iam).not.toHaveReceivedAnyCommand();
   });
 
-  it('asks once per action with the plan\'s ARNs, and reports all allowed', async () => {
+  it('asks each question once, against the resources\' own ARNs, and reports what it checked and the calls it made', async () => {
     allowAll();
-    expect(await simulate({ 'fake:thing': [THING_A, THING_B] })).toEqual({ status: 'allowed', checked: 2 });
-    expect(simulateInputs()).toEqual([
-      expect.objectContaining({ PolicySourceArn: USER.arn, ActionNames: ['fake:DescribeThing'], ResourceArns: [THING_A, THING_B] }),
-      expect.objectContaining({ PolicySourceArn: USER.arn, ActionNames: ['fake:DeleteThing'], ResourceArns: [THING_A, THING_B] }),
+    expect(await simulate(thingNeeds(THING_A, THING_B))).toEqual({ status: 'allowed', checked: 4, calls: 1 });
+    expect(simulateInputs()).toEqual([{ PolicySourceArn: USER.arn, ActionNames: ['fake:DeleteThing', 'fake:DescribeThing'], ResourceArns: [THING_A, THING_B], MaxItems: 1000 }]);
+  });
+
+  it('counts one call per question and per page', async () => {
+    allowAll();
+    const arns = Array.from({ length: 60 }, (_, n) => `arn:aws:fake:us-east-1:123456789012:thing/t${String(n).padStart(2, '0')}`);
+    const needs: Needs = [...thingNeeds(...arns), { type: 'other:thing', actions: on('*', 'other:List') }];
+    expect(await simulate(needs)).toEqual({ status: 'allowed', checked: 60 * 2 + 1, calls: 3 });
+    expect(simulateInputs().map((i) => [i.ActionNames?.join(), i.ResourceArns?.length])).toEqual([
+      ['fake:DeleteThing,fake:DescribeThing', 50],
+      ['fake:DeleteThing,fake:DescribeThing', 10],
+      ['other:List', 1],
     ]);
   });
 
-  it('lists an implicit deny on the action', async () => {
-    iam.on(SimulatePrincipalPolicyCommand).resolves({ EvaluationResults: [allowed('fake:DescribeThing')] });
-    iam.on(SimulatePrincipalPolicyCommand, { ActionNames: ['fake:DeleteThing'] }).resolves({
-      EvaluationResults: [{ EvalActionName: 'fake:DeleteThing', EvalResourceName: '*', EvalDecision: 'implicitDeny' }],
+  it('lists an implicit deny on an action, with the type and the calls', async () => {
+    iam.on(SimulatePrincipalPolicyCommand).resolves({
+      EvaluationResults: [allowed('fake:DescribeThing'), { EvalActionName: 'fake:DeleteThing', EvalResourceName: THING_A, EvalDecision: 'implicitDeny' }],
     });
-    expect(await simulate({ 'fake:thing': [THING_A] })).toEqual({
+    expect(await simulate(thingNeeds(THING_A))).toEqual({
       status: 'denied',
-      denied: [{ type: 'fake:thing', action: 'fake:DeleteThing', resource: '*', decision: 'implicitDeny' }],
+      denied: [{ type: 'fake:thing', action: 'fake:DeleteThing', resource: THING_A, decision: 'implicitDeny' }],
+      calls: 1,
     });
-  });
-
-  it('does not count a decision that hinges on missing context (a tag condition) as denied', async () => {
-    iam.on(SimulatePrincipalPolicyCommand).resolves({ EvaluationResults: [allowed('fake:DescribeThing')] });
-    iam.on(SimulatePrincipalPolicyCommand, { ActionNames: ['fake:DeleteThing'] }).resolves({
-      EvaluationResults: [{ EvalActionName: 'fake:DeleteThing', EvalResourceName: '*', EvalDecision: 'implicitDeny', MissingContextValues: ['aws:ResourceTag/project'] }],
-    });
-    expect(await simulate({ 'fake:thing': [THING_A] })).toMatchObject({ status: 'allowed' });
   });
 
   it('lists the resources denied in ResourceSpecificResults, not the allowed ones', async () => {
-    iam.on(SimulatePrincipalPolicyCommand).resolves({ EvaluationResults: [allowed('fake:DescribeThing')] });
-    iam.on(SimulatePrincipalPolicyCommand, { ActionNames: ['fake:DeleteThing'] }).resolves({
+    iam.on(SimulatePrincipalPolicyCommand).resolves({
       EvaluationResults: [
+        allowed('fake:DescribeThing'),
         {
           EvalActionName: 'fake:DeleteThing',
           EvalDecision: 'implicitDeny',
           ResourceSpecificResults: [
             { EvalResourceName: THING_A, EvalResourceDecision: 'allowed' },
-            { EvalResourceName: THING_B, EvalResourceDecision: 'implicitDeny' },
+            { EvalResourceName: THING_B, EvalResourceDecision: 'explicitDeny' },
           ],
         },
       ],
     });
-    const r = await simulate({ 'fake:thing': [THING_A, THING_B] });
-    expect(r).toEqual({ status: 'denied', denied: [{ type: 'fake:thing', action: 'fake:DeleteThing', resource: THING_B, decision: 'implicitDeny' }] });
+    expect(await simulate(thingNeeds(THING_A, THING_B))).toEqual({
+      status: 'denied',
+      denied: [{ type: 'fake:thing', action: 'fake:DeleteThing', resource: THING_B, decision: 'explicitDeny' }],
+      calls: 1,
+    });
+  });
+
+  it('does not count a decision that hinges on missing context (a tag condition) as denied', async () => {
+    iam.on(SimulatePrincipalPolicyCommand).resolves({
+      EvaluationResults: [
+        { EvalActionName: 'fake:DescribeThing', EvalResourceName: '*', EvalDecision: 'implicitDeny', MissingContextValues: ['aws:ResourceTag/project'] },
+        {
+          EvalActionName: 'fake:DeleteThing',
+          EvalDecision: 'implicitDeny',
+          ResourceSpecificResults: [{ EvalResourceName: THING_A, EvalResourceDecision: 'implicitDeny', MissingContextValues: ['aws:ResourceTag/project'] }],
+        },
+      ],
+    });
+    expect(await simulate(thingNeeds(THING_A))).toEqual({ status: 'allowed', checked: 2, calls: 1 });
+  });
+
+  it('still counts a deny whose missing-context list is empty', async () => {
+    iam.on(SimulatePrincipalPolicyCommand).resolves({
+      EvaluationResults: [allowed('fake:DescribeThing'), { EvalActionName: 'fake:DeleteThing', EvalResourceName: THING_A, EvalDecision: 'implicitDeny', MissingContextValues: [] }],
+    });
+    expect(await simulate(thingNeeds(THING_A))).toMatchObject({ status: 'denied', denied: [{ action: 'fake:DeleteThing' }] });
   });
 
   it('reads every page of the answer', async () => {
     iam.on(SimulatePrincipalPolicyCommand)
-      .resolvesOnce({ EvaluationResults: [allowed('fake:DeleteThing')], IsTruncated: true, Marker: 'm2' })
+      .resolvesOnce({ EvaluationResults: [allowed('fake:DescribeThing')], IsTruncated: true, Marker: 'm2' })
       .resolvesOnce({ EvaluationResults: [{ EvalActionName: 'fake:DeleteThing', EvalResourceName: THING_B, EvalDecision: 'explicitDeny' }] });
-    const r = await simulate({ 'fake:thing': [THING_A, THING_B] }, [fakeHandler({ type: 'fake:thing', actions: ['fake:DeleteThing'] })]);
-    expect(r).toEqual({ status: 'denied', denied: [{ type: 'fake:thing', action: 'fake:DeleteThing', resource: THING_B, decision: 'explicitDeny' }] });
-    expect(iam).toHaveReceivedCommandTimes(SimulatePrincipalPolicyCommand, 2);
+    const r = await simulate(thingNeeds(THING_A, THING_B));
+    expect(r).toEqual({ status: 'denied', denied: [{ type: 'fake:thing', action: 'fake:DeleteThing', resource: THING_B, decision: 'explicitDeny' }], calls: 2 });
+    expect(simulateInputs()[1]).toMatchObject({ Marker: 'm2' });
   });
 
-  it('is unavailable, naming the permission, when the first call is denied', async () => {
+  it('gathers the denials of every question', async () => {
+    iam.on(SimulatePrincipalPolicyCommand).callsFake((input: SimulatePrincipalPolicyCommandInput) => ({
+      EvaluationResults: (input.ActionNames ?? []).map((a) => ({ EvalActionName: a, EvalResourceName: input.ResourceArns?.[0], EvalDecision: 'implicitDeny' as const })),
+    }));
+    const r = await simulate([{ type: 'a:x', actions: on('arn:aws:a:us-east-1:123456789012:x/1', 'a:DeleteX') }, { type: 'b:y', actions: on('arn:aws:b:us-east-1:123456789012:y/1', 'b:DeleteY') }]);
+    expect(r).toMatchObject({ status: 'denied', calls: 2 });
+    expect(r.status === 'denied' && r.denied.map((d) => `${d.type} ${d.action}`).sort()).toEqual(['a:x a:DeleteX', 'b:y b:DeleteY']);
+  });
+
+  it('is unavailable, naming the permission, when the first call is denied, and asks no more', async () => {
     iam.on(SimulatePrincipalPolicyCommand).rejects(awsError('AccessDenied', 'User: alice is not authorized to perform: iam:SimulatePrincipalPolicy', 403));
-    expect(await simulate({ 'fake:thing': [THING_A] })).toEqual({
+    expect(await simulate([...thingNeeds(THING_A), { type: 'other:thing', actions: on('*', 'other:List') }])).toEqual({
       status: 'unavailable',
       reason: `no permission to simulate (iam:SimulatePrincipalPolicy on ${USER.arn})`,
     });
@@ -145,63 +238,39 @@ describe('simulatePlan', () => {
 
   it('is unavailable, with the error, when the service fails (an emulator without it)', async () => {
     iam.on(SimulatePrincipalPolicyCommand).rejects(awsError('InternalFailure', 'The action SimulatePrincipalPolicy is not implemented', 500));
-    expect(await simulate({ 'fake:thing': [THING_A] })).toEqual({
+    expect(await simulate(thingNeeds(THING_A))).toEqual({
       status: 'unavailable',
       reason: 'SimulatePrincipalPolicy failed: InternalFailure: The action SimulatePrincipalPolicy is not implemented',
     });
   });
 
   it('is unavailable when a later call fails', async () => {
-    iam.on(SimulatePrincipalPolicyCommand).resolvesOnce({ EvaluationResults: [allowed('fake:DescribeThing')] }).rejects(awsError('Throttling', 'Rate exceeded', 400));
-    const r = await simulate({ 'fake:thing': [THING_A] });
+    iam.on(SimulatePrincipalPolicyCommand).resolvesOnce({ EvaluationResults: [allowed('fake:DeleteThing'), allowed('fake:DescribeThing')] }).rejects(awsError('Throttling', 'Rate exceeded', 400));
+    const r = await simulate([...thingNeeds(THING_A), { type: 'other:thing', actions: on('*', 'other:List') }]);
     expect(r).toEqual({ status: 'unavailable', reason: 'SimulatePrincipalPolicy failed part-way: Throttling: Rate exceeded' });
   });
 
-  it('is unavailable for root, without asking IAM', async () => {
-    const r = await simulate({ 'fake:thing': [THING_A] }, [things], identity('arn:aws:iam::123456789012:root'));
-    expect(r).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/^root credentials/) });
+  it.each([
+    ['root', 'arn:aws:iam::123456789012:root', /^root credentials/],
+    ['a federated user', 'arn:aws:sts::123456789012:federated-user/bob', /federated/],
+  ])('is unavailable for %s, without asking IAM', async (_name, caller, why) => {
+    const r = await simulate(thingNeeds(THING_A), identity(caller));
+    expect(r).toEqual({ status: 'unavailable', reason: expect.stringMatching(why) });
     expect(iam).not.toHaveReceivedAnyCommand();
   });
 
-  it('simulates against the resource each handler maps an action to (S3 objects)', async () => {
-    allowAll();
-    const bucket = fakeHandler({
-      type: 's3:bucket',
-      arnPattern: /^arn:aws:s3:::[^/]+$/,
-      actions: ['s3:GetBucketTagging', 's3:DeleteObject', 's3:DeleteBucket'],
-      simulationResource: (arn, action) => (action === 's3:DeleteObject' ? `${arn}/*` : arn),
-    });
-    expect(await simulate({ 's3:bucket': ['arn:aws:s3:::a', 'arn:aws:s3:::b'] }, [bucket])).toEqual({ status: 'allowed', checked: 3 });
-    expect(simulateInputs().map((i) => [i.ActionNames, i.ResourceArns])).toEqual([
-      [['s3:GetBucketTagging'], ['arn:aws:s3:::a', 'arn:aws:s3:::b']],
-      [['s3:DeleteObject'], ['arn:aws:s3:::a/*', 'arn:aws:s3:::b/*']],
-      [['s3:DeleteBucket'], ['arn:aws:s3:::a', 'arn:aws:s3:::b']],
-    ]);
-  });
-
-  it('collapses ARNs that map to one resource, and asks about at most 50 at a time', async () => {
-    allowAll();
-    const anyThing = fakeHandler({ type: 'fake:thing', actions: ['fake:ListThings', 'fake:DeleteThing'], simulationResource: (arn, action) => (action === 'fake:ListThings' ? '*' : arn) });
-    const arns = Array.from({ length: 120 }, (_, n) => `arn:aws:fake:us-east-1:123456789012:thing/t${n}`);
-    expect(await simulate({ 'fake:thing': arns }, [anyThing])).toEqual({ status: 'allowed', checked: 4 });
-    expect(simulateInputs().map((i) => [i.ActionNames?.[0], i.ResourceArns?.length])).toEqual([
-      ['fake:ListThings', 1],
-      ['fake:DeleteThing', 50],
-      ['fake:DeleteThing', 50],
-      ['fake:DeleteThing', 20],
-    ]);
-  });
-
-  it('passes on the note about an unreadable role', async () => {
+  it('simulates an assumed role as its role, and passes on the note when the role could not be read', async () => {
     iam.on(GetRoleCommand).rejects(awsError('AccessDenied', 'no GetRole', 403));
     allowAll();
-    const r = await simulate({ 'fake:thing': [THING_A] }, [things], identity('arn:aws:sts::123456789012:assumed-role/Admin/alice'));
-    expect(r).toEqual({ status: 'allowed', checked: 2, note: expect.stringContaining('could not read role Admin') });
+    const r = await simulate(thingNeeds(THING_A), identity('arn:aws:sts::123456789012:assumed-role/Admin/alice'));
+    expect(r).toEqual({ status: 'allowed', checked: 2, calls: 1, note: expect.stringContaining('could not read role Admin') });
     expect(simulateInputs()[0]?.PolicySourceArn).toBe('arn:aws:iam::123456789012:role/Admin');
   });
 
-  it('asks nothing for types without a handler', async () => {
-    expect(await simulate({ 'other:type': [THING_A] })).toEqual({ status: 'not-needed' });
-    expect(iam).not.toHaveReceivedCommand(SimulatePrincipalPolicyCommand);
+  it('passes on the note with a denial too', async () => {
+    iam.on(GetRoleCommand).rejects(awsError('AccessDenied', 'no GetRole', 403));
+    iam.on(SimulatePrincipalPolicyCommand).resolves({ EvaluationResults: [{ EvalActionName: 'fake:DeleteThing', EvalResourceName: THING_A, EvalDecision: 'implicitDeny' }] });
+    const r = await simulate([{ type: 'fake:thing', actions: on(THING_A, 'fake:DeleteThing') }], identity('arn:aws:sts::123456789012:assumed-role/Admin/alice'));
+    expect(r).toMatchObject({ status: 'denied', note: expect.stringContaining('could not read role Admin') });
   });
 });

@@ -16,18 +16,25 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { GONE } from '../../../src/resources/handler.js';
+import { GONE, type Described } from '../../../src/resources/handler.js';
 import { iamRole as handler, rolePath } from '../../../src/resources/iam-role.js';
-import { awsError, refFor, testContext } from '../../helpers/context.js';
+import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../helpers/context.js';
 
 const iam = mockClient(IAMClient);
 const ARN = 'arn:aws:iam::123456789012:role/service/nova/nova-exec';
+const P1 = 'arn:aws:iam::123456789012:policy/p1';
+const P2 = 'arn:aws:iam::123456789012:policy/p2';
+const IP1 = 'arn:aws:iam::123456789012:instance-profile/ip1';
 const ref = (arn = ARN) => refFor(handler, arn, 'eu-west-1');
+const live = (described: Partial<Described> = {}, arn = ARN) => liveFor(handler, arn, described, 'eu-west-1');
 const ctx = () => testContext();
-const noSuchEntity = (what = 'Role nova-exec not found') => awsError('NoSuchEntityException', what, 404);
+const noSuchEntity = (what = 'Role nova-exec not found') => awsError('NoSuchEntity', what, 404);
 const encoded = (doc: unknown) => encodeURIComponent(JSON.stringify(doc));
 const TRUST = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
-const commandOrder = () => iam.calls().map((c) => (c.args[0] as object).constructor.name);
+/** The operation names the mock received, in order (`DeleteRole`, not `DeleteRoleCommand`). */
+const sent = () => iam.calls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''));
+const role = (over: Record<string, unknown> = {}) => ({ RoleName: 'nova-exec', Arn: ARN, Path: '/service/nova/', RoleId: 'R', CreateDate: new Date(0), ...over });
+const profile = (name: string) => ({ InstanceProfileName: name, InstanceProfileId: 'I', Arn: `arn:aws:iam::123456789012:instance-profile/${name}`, Path: '/', CreateDate: new Date(0), Roles: [] });
 
 /** A role with nothing attached. */
 function bareRole() {
@@ -35,6 +42,17 @@ function bareRole() {
   iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
   iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
 }
+
+/** What describe's config says of a role with two managed policies, one inline policy and one instance profile. */
+const attachedConfig = () => ({
+  Role: { RoleName: 'nova-exec', Arn: ARN },
+  AttachedPolicies: [
+    { PolicyName: 'p1', PolicyArn: P1 },
+    { PolicyName: 'p2', PolicyArn: P2 },
+  ],
+  InlinePolicies: [{ PolicyName: 'inline1', PolicyDocument: {} }],
+  InstanceProfiles: [{ InstanceProfileName: 'ip1', Arn: IP1, Path: '/' }],
+});
 
 describe('iam:role', () => {
   beforeEach(() => iam.reset());
@@ -49,7 +67,14 @@ describe('iam:role', () => {
     expect(handler.arnPattern.test('arn:aws:iam::123456789012:role/')).toBe(false);
     expect(handler.nameOf(ARN)).toBe('nova-exec');
     expect(handler.global).toBe(true);
-    expect(handler.dependsOn).toEqual([]);
+    expect(handler.client).toBe('iam');
+    expect(handler.references).toEqual([]);
+    expect(handler.list).toBeUndefined();
+    expect(handler.notFound).toEqual(['NoSuchEntity', 'NoSuchEntityException']);
+  });
+
+  it('declares only reads', () => {
+    expect(handler.reads.filter((op) => !/^(Get|List)/.test(op))).toEqual([]);
   });
 
   it('takes the path between role/ and the name', () => {
@@ -60,140 +85,326 @@ describe('iam:role', () => {
   it('refuses service-linked and IAM Identity Center roles, and only those', () => {
     const slr = 'arn:aws:iam::123456789012:role/aws-service-role/sagemaker.amazonaws.com/AWSServiceRoleForAmazonSageMaker';
     const sso = 'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef';
-    expect(handler.protect?.(ref(slr))).toMatch(/service-linked/);
-    expect(handler.protect?.(ref(sso))).toMatch(/Identity Center/);
-    expect(handler.protect?.(ref(ARN))).toBeUndefined();
-    expect(handler.protect?.(ref('arn:aws:iam::123456789012:role/nova-exec'))).toBeUndefined();
-    expect(handler.protect?.(ref('arn:aws:iam::123456789012:role/team/aws-service-role/x'))).toBeUndefined();
+    expect(handler.protect?.(live({}, slr))).toMatch(/service-linked/);
+    expect(handler.protect?.(live({}, sso))).toMatch(/Identity Center/);
+    expect(handler.protect?.(live({}, ARN))).toBeUndefined();
+    expect(handler.protect?.(live({}, 'arn:aws:iam::123456789012:role/nova-exec'))).toBeUndefined();
+    expect(handler.protect?.(live({}, 'arn:aws:iam::123456789012:role/team/aws-service-role/x'))).toBeUndefined();
   });
 
-  it('discovers the roles whose tags match, across pages of roles and of tags', async () => {
-    iam.on(ListRolesCommand)
-      .resolvesOnce({ Roles: [{ RoleName: 'a', Arn: 'arn:aws:iam::123456789012:role/a', Path: '/', RoleId: '1', CreateDate: new Date() }], IsTruncated: true, Marker: 'm1' })
-      .resolvesOnce({
-        Roles: [
-          { RoleName: 'b', Arn: 'arn:aws:iam::123456789012:role/x/b', Path: '/x/', RoleId: '2', CreateDate: new Date() },
-          { RoleName: 'c', Arn: 'arn:aws:iam::123456789012:role/c', Path: '/', RoleId: '3', CreateDate: new Date() },
-          { RoleName: 'vanished', Arn: 'arn:aws:iam::123456789012:role/vanished', Path: '/', RoleId: '4', CreateDate: new Date() },
-        ],
-        IsTruncated: false,
+  describe('discover', () => {
+    it('finds the roles whose tags match, across pages of roles and of tags, with live tags', async () => {
+      iam.on(ListRolesCommand)
+        .resolvesOnce({ Roles: [role({ RoleName: 'a', Arn: 'arn:aws:iam::123456789012:role/a' })], IsTruncated: true, Marker: 'm1' })
+        .resolvesOnce({
+          Roles: [
+            role({ RoleName: 'b', Arn: 'arn:aws:iam::123456789012:role/x/b' }),
+            role({ RoleName: 'c', Arn: 'arn:aws:iam::123456789012:role/c' }),
+            role({ RoleName: 'vanished', Arn: 'arn:aws:iam::123456789012:role/vanished' }),
+          ],
+          IsTruncated: false,
+        });
+      iam.on(ListRoleTagsCommand, { RoleName: 'a' }).resolves({ Tags: [{ Key: 'project', Value: 'nova' }], IsTruncated: false });
+      iam.on(ListRoleTagsCommand, { RoleName: 'b' })
+        .resolvesOnce({ Tags: [{ Key: 'team', Value: 'ml' }], IsTruncated: true, Marker: 't2' })
+        .resolvesOnce({ Tags: [{ Key: 'project', Value: 'nova' }], IsTruncated: false });
+      iam.on(ListRoleTagsCommand, { RoleName: 'c' }).resolves({ Tags: [{ Key: 'project', Value: 'other' }], IsTruncated: false });
+      iam.on(ListRoleTagsCommand, { RoleName: 'vanished' }).rejects(awsError('NoSuchEntityException', 'gone', 404));
+
+      const hits = await handler.discover?.(ctx(), [{ key: 'project', values: ['nova'] }], 'us-east-1');
+      expect(hits).toEqual([
+        { arn: 'arn:aws:iam::123456789012:role/a', tags: { project: 'nova' }, region: 'us-east-1', liveTags: true },
+        { arn: 'arn:aws:iam::123456789012:role/x/b', tags: { team: 'ml', project: 'nova' }, region: 'us-east-1', liveTags: true },
+      ]);
+      expect(iam).toHaveReceivedNthSpecificCommandWith(1, ListRolesCommand, { MaxItems: 1000 });
+      expect(iam).toHaveReceivedNthSpecificCommandWith(2, ListRolesCommand, { Marker: 'm1', MaxItems: 1000 });
+      expect(iam).toHaveReceivedCommandWith(ListRoleTagsCommand, { RoleName: 'b', Marker: 't2', MaxItems: 1000 });
+      expect(new Set(sent()).size).toBeGreaterThan(0);
+      expect(sent().filter((op) => !handler.reads.includes(op))).toEqual([]);
+    });
+
+    it('lets a failing tag read through', async () => {
+      iam.on(ListRolesCommand).resolves({ Roles: [role({ RoleName: 'a', Arn: 'arn:aws:iam::123456789012:role/a' })] });
+      iam.on(ListRoleTagsCommand).rejects(awsError('AccessDenied', 'not authorized to ListRoleTags', 403));
+      await expect(handler.discover?.(ctx(), [{ key: 'project', values: [] }], 'us-east-1')).rejects.toThrow('ListRoleTags');
+    });
+
+    it('reads the tags of at most 8 roles at once', async () => {
+      const roles = Array.from({ length: 20 }, (_, i) => role({ RoleName: `r${i}`, Arn: `arn:aws:iam::123456789012:role/r${i}` }));
+      iam.on(ListRolesCommand).resolves({ Roles: roles });
+      let inFlight = 0;
+      let most = 0;
+      iam.on(ListRoleTagsCommand).callsFake(async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight--;
+        return { Tags: [{ Key: 'project', Value: 'nova' }] };
       });
-    iam.on(ListRoleTagsCommand, { RoleName: 'a' }).resolves({ Tags: [{ Key: 'project', Value: 'nova' }], IsTruncated: false });
-    iam.on(ListRoleTagsCommand, { RoleName: 'b' })
-      .resolvesOnce({ Tags: [{ Key: 'team', Value: 'ml' }], IsTruncated: true, Marker: 't2' })
-      .resolvesOnce({ Tags: [{ Key: 'project', Value: 'nova' }], IsTruncated: false });
-    iam.on(ListRoleTagsCommand, { RoleName: 'c' }).resolves({ Tags: [{ Key: 'project', Value: 'other' }], IsTruncated: false });
-    iam.on(ListRoleTagsCommand, { RoleName: 'vanished' }).rejects(noSuchEntity());
-
-    const hits = await handler.discover?.(ctx(), [{ key: 'project', values: ['nova'] }], 'us-east-1');
-    expect(hits).toEqual([
-      { arn: 'arn:aws:iam::123456789012:role/a', tags: { project: 'nova' }, region: 'us-east-1' },
-      { arn: 'arn:aws:iam::123456789012:role/x/b', tags: { team: 'ml', project: 'nova' }, region: 'us-east-1' },
-    ]);
-    expect(iam).toHaveReceivedNthSpecificCommandWith(1, ListRolesCommand, { MaxItems: 1000 });
-    expect(iam).toHaveReceivedNthSpecificCommandWith(2, ListRolesCommand, { Marker: 'm1', MaxItems: 1000 });
+      const hits = await handler.discover?.(ctx(), [{ key: 'project', values: [] }], 'us-east-1');
+      expect(hits).toHaveLength(20);
+      expect(most).toBe(8);
+    });
   });
 
-  it('lets a failing tag read through from discover', async () => {
-    iam.on(ListRolesCommand).resolves({ Roles: [{ RoleName: 'a', Arn: 'arn:aws:iam::123456789012:role/a', Path: '/', RoleId: '1', CreateDate: new Date() }] });
-    iam.on(ListRoleTagsCommand).rejects(awsError('AccessDenied', 'not authorized to ListRoleTags', 403));
-    await expect(handler.discover?.(ctx(), [{ key: 'project', values: [] }], 'us-east-1')).rejects.toThrow('ListRoleTags');
-  });
-
-  it('describes trust policy, managed and inline policies, instance profiles and tags', async () => {
+  describe('describe', () => {
     const CUSTOMER = 'arn:aws:iam::123456789012:policy/nova-read';
     const MANAGED = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
-    iam.on(GetRoleCommand, { RoleName: 'nova-exec' }).resolves({
-      Role: { RoleName: 'nova-exec', Arn: ARN, Path: '/service/nova/', RoleId: 'R', CreateDate: new Date(0), AssumeRolePolicyDocument: encoded(TRUST) },
-      $metadata: {},
+
+    function fullRole() {
+      iam.on(GetRoleCommand, { RoleName: 'nova-exec' }).resolves({
+        Role: role({ AssumeRolePolicyDocument: encoded(TRUST), RoleLastUsed: { LastUsedDate: new Date(0), Region: 'ap-south-1' } }),
+        $metadata: {},
+      });
+      iam.on(ListRoleTagsCommand).resolves({ Tags: [{ Key: 'project', Value: 'nova' }] });
+      iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyName: 'nova-read', PolicyArn: CUSTOMER }, { PolicyName: 'basic', PolicyArn: MANAGED }] });
+      iam.on(GetPolicyCommand, { PolicyArn: CUSTOMER }).resolves({ Policy: { DefaultVersionId: 'v3' } });
+      iam.on(GetPolicyVersionCommand, { PolicyArn: CUSTOMER, VersionId: 'v3' }).resolves({ PolicyVersion: { Document: encoded({ Statement: [{ Action: 's3:GetObject' }] }) } });
+      iam.on(GetPolicyCommand, { PolicyArn: MANAGED }).rejects(noSuchEntity(`Policy ${MANAGED} was not found.`));
+      iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['inline1', 'raced'] });
+      iam.on(GetRolePolicyCommand, { PolicyName: 'inline1' }).resolves({ RoleName: 'nova-exec', PolicyName: 'inline1', PolicyDocument: encoded({ Statement: [{ Action: 'sqs:*' }] }) });
+      iam.on(GetRolePolicyCommand, { PolicyName: 'raced' }).rejects(noSuchEntity('The role policy with name raced cannot be found.'));
+      iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [profile('nova-ip')] });
+    }
+
+    it('reads the trust policy, managed and inline policies, instance profiles, last use and tags', async () => {
+      fullRole();
+      const d = await handler.describe(ref(), ctx());
+      if (d === GONE) throw new Error('expected a description');
+      expect(d.tags).toEqual({ project: 'nova' });
+      expect(d.uses).toEqual([]);
+      expect(d.config).toMatchObject({
+        Role: { RoleName: 'nova-exec', AssumeRolePolicyDocument: TRUST, RoleLastUsed: { Region: 'ap-south-1' } },
+        AttachedPolicies: [
+          { PolicyArn: CUSTOMER, PolicyName: 'nova-read', Document: { Statement: [{ Action: 's3:GetObject' }] } },
+          { PolicyArn: MANAGED, Error: expect.stringContaining('was not found') },
+        ],
+        InlinePolicies: [{ PolicyName: 'inline1', PolicyDocument: { Statement: [{ Action: 'sqs:*' }] } }],
+        InstanceProfiles: [{ InstanceProfileName: 'nova-ip', Arn: 'arn:aws:iam::123456789012:instance-profile/nova-ip' }],
+        Tags: { project: 'nova' },
+      });
+      expect((d.config.InlinePolicies as unknown[]).length).toBe(1); // the raced one is left out
+      expect(d.config).not.toHaveProperty('$metadata');
+      // IAM is called through the client of the region the ref carries (the run's first region).
+      expect(await (iam.call(0).thisValue as IAMClient).config.region()).toBe('eu-west-1');
+      // Every operation it sent is a declared read.
+      expect(new Set(sent())).toEqual(new Set(['GetRole', 'ListRoleTags', 'ListAttachedRolePolicies', 'ListRolePolicies', 'ListInstanceProfilesForRole', 'GetPolicy', 'GetPolicyVersion', 'GetRolePolicy']));
+      expect(sent().filter((op) => !handler.reads.includes(op))).toEqual([]);
+      // What the plan shows and checks, from that description.
+      const r = { ref: ref(), described: d };
+      expect(handler.lastUsedRegion?.(r)).toBe('ap-south-1');
+      expect(handler.children?.(r)).toEqual([
+        { kind: 'managed-policy-attachment', id: CUSTOMER },
+        { kind: 'managed-policy-attachment', id: MANAGED },
+        { kind: 'inline-policy', id: 'inline1' },
+        { kind: 'instance-profile-membership', id: 'nova-ip' },
+      ]);
     });
-    iam.on(ListRoleTagsCommand).resolves({ Tags: [{ Key: 'project', Value: 'nova' }] });
-    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyName: 'nova-read', PolicyArn: CUSTOMER }, { PolicyName: 'basic', PolicyArn: MANAGED }] });
-    iam.on(GetPolicyCommand, { PolicyArn: CUSTOMER }).resolves({ Policy: { DefaultVersionId: 'v3' } });
-    iam.on(GetPolicyVersionCommand, { PolicyArn: CUSTOMER, VersionId: 'v3' }).resolves({ PolicyVersion: { Document: encoded({ Statement: [{ Action: 's3:GetObject' }] }) } });
-    iam.on(GetPolicyCommand, { PolicyArn: MANAGED }).rejects(noSuchEntity(`Policy ${MANAGED} was not found.`));
-    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['inline1', 'raced'] });
-    iam.on(GetRolePolicyCommand, { PolicyName: 'inline1' }).resolves({ RoleName: 'nova-exec', PolicyName: 'inline1', PolicyDocument: encoded({ Statement: [{ Action: 'sqs:*' }] }) });
-    iam.on(GetRolePolicyCommand, { PolicyName: 'raced' }).rejects(noSuchEntity('The role policy with name raced cannot be found.'));
-    iam.on(ListInstanceProfilesForRoleCommand).resolves({
-      InstanceProfiles: [{ InstanceProfileName: 'nova-ip', InstanceProfileId: 'I', Arn: 'arn:aws:iam::123456789012:instance-profile/nova-ip', Path: '/', CreateDate: new Date(0), Roles: [] }],
+
+    it('uses the tags discovery read instead of reading them again', async () => {
+      fullRole();
+      const d = await handler.describe(ref(), ctx(), { tags: { project: 'nova', from: 'hint' } });
+      expect(d !== GONE && d.tags).toEqual({ project: 'nova', from: 'hint' });
+      expect(d !== GONE && d.config.Tags).toEqual({ project: 'nova', from: 'hint' });
+      expect(iam).not.toHaveReceivedCommand(ListRoleTagsCommand);
     });
 
-    const d = await handler.describe(ref(), ctx());
-    if (d === GONE) throw new Error('expected a description');
-    expect(d.tags).toEqual({ project: 'nova' });
-    expect(d.uses).toEqual([]);
-    expect(d.config).toMatchObject({
-      Role: { RoleName: 'nova-exec', AssumeRolePolicyDocument: TRUST },
-      AttachedPolicies: [
-        { PolicyArn: CUSTOMER, Document: { Statement: [{ Action: 's3:GetObject' }] } },
-        { PolicyArn: MANAGED, Error: expect.stringContaining('was not found') },
-      ],
-      InlinePolicies: [{ PolicyName: 'inline1', PolicyDocument: { Statement: [{ Action: 'sqs:*' }] } }],
-      InstanceProfiles: [{ InstanceProfileName: 'nova-ip', Arn: 'arn:aws:iam::123456789012:instance-profile/nova-ip' }],
+    it('keeps a trust policy that is not URL-encoded JSON as it came', async () => {
+      iam.on(GetRoleCommand).resolves({ Role: role({ AssumeRolePolicyDocument: '%E0%A4%A' }) });
+      iam.on(ListRoleTagsCommand).resolves({});
+      bareRole();
+      const d = await handler.describe(ref(), ctx());
+      expect(d !== GONE && d.config).toMatchObject({ Role: { AssumeRolePolicyDocument: '%E0%A4%A' }, AttachedPolicies: [], InlinePolicies: [], InstanceProfiles: [] });
+      expect(d !== GONE && handler.lastUsedRegion?.({ ref: ref(), described: d })).toBeUndefined();
     });
-    expect(d.config).not.toHaveProperty('$metadata');
-    // IAM is called through the client of the region the ref carries (the run's first region).
-    expect(await (iam.call(0).thisValue as IAMClient).config.region()).toBe('eu-west-1');
+
+    it('reports a role that no longer exists as gone', async () => {
+      iam.on(GetRoleCommand).rejects(awsError('NoSuchEntityException', 'Role nova-exec not found', 404));
+      expect(await handler.describe(ref(), ctx())).toBe(GONE);
+      expect(iam).not.toHaveReceivedCommand(ListAttachedRolePoliciesCommand);
+    });
+
+    it('reports a role deleted between GetRole and its listings as gone', async () => {
+      iam.on(GetRoleCommand).resolves({ Role: role() });
+      iam.on(ListRoleTagsCommand).resolves({});
+      bareRole();
+      iam.on(ListRolePoliciesCommand).rejects(noSuchEntity());
+      expect(await handler.describe(ref(), ctx())).toBe(GONE);
+    });
+
+    it('lets any other error through', async () => {
+      iam.on(GetRoleCommand).rejects(awsError('AccessDenied', 'not authorized to GetRole', 403));
+      await expect(handler.describe(ref(), ctx())).rejects.toThrow('GetRole');
+    });
   });
 
-  it('keeps a trust policy that is not URL-encoded JSON as it came', async () => {
-    iam.on(GetRoleCommand).resolves({ Role: { RoleName: 'nova-exec', Arn: ARN, Path: '/', RoleId: 'R', CreateDate: new Date(0), AssumeRolePolicyDocument: '%E0%A4%A' } });
-    iam.on(ListRoleTagsCommand).resolves({});
-    bareRole();
-    const d = await handler.describe(ref(), ctx());
-    expect(d !== GONE && d.config).toMatchObject({ Role: { AssumeRolePolicyDocument: '%E0%A4%A' }, AttachedPolicies: [], InlinePolicies: [] });
+  describe('children and actions', () => {
+    it('has no children and needs only the tag read, the re-list and DeleteRole when nothing is attached', () => {
+      const r = live({ config: { Role: {}, AttachedPolicies: [], InlinePolicies: [], InstanceProfiles: [] } });
+      expect(handler.children?.(r)).toEqual([]);
+      expect(handler.actions(r)).toEqual(
+        ['iam:ListRoleTags', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies', 'iam:ListInstanceProfilesForRole', 'iam:DeleteRole'].map((action) => ({ action, resource: ARN })),
+      );
+    });
+
+    it('lists each attachment as a child and needs each removal, RemoveRoleFromInstanceProfile on the profile', () => {
+      const r = live({ config: attachedConfig() });
+      expect(handler.children?.(r)).toEqual([
+        { kind: 'managed-policy-attachment', id: P1 },
+        { kind: 'managed-policy-attachment', id: P2 },
+        { kind: 'inline-policy', id: 'inline1' },
+        { kind: 'instance-profile-membership', id: 'ip1' },
+      ]);
+      expect(handler.actions(r)).toEqual([
+        { action: 'iam:ListRoleTags', resource: ARN },
+        { action: 'iam:DetachRolePolicy', resource: ARN },
+        { action: 'iam:DeleteRolePolicy', resource: ARN },
+        { action: 'iam:RemoveRoleFromInstanceProfile', resource: IP1 },
+        { action: 'iam:ListAttachedRolePolicies', resource: ARN },
+        { action: 'iam:ListRolePolicies', resource: ARN },
+        { action: 'iam:ListInstanceProfilesForRole', resource: ARN },
+        { action: 'iam:DeleteRole', resource: ARN },
+      ]);
+    });
+
+    it('needs only the removals of what is there', () => {
+      const actions = (config: Record<string, unknown>) => handler.actions(live({ config })).map((a) => a.action);
+      expect(actions({ AttachedPolicies: [{ PolicyArn: P1 }] })).toContain('iam:DetachRolePolicy');
+      expect(actions({ AttachedPolicies: [{ PolicyArn: P1 }] })).not.toContain('iam:DeleteRolePolicy');
+      expect(actions({ InlinePolicies: [{ PolicyName: 'x' }] })).toContain('iam:DeleteRolePolicy');
+      expect(actions({ InlinePolicies: [{ PolicyName: 'x' }] })).not.toContain('iam:DetachRolePolicy');
+      expect(actions({ InlinePolicies: [{ PolicyName: 'x' }] })).not.toContain('iam:RemoveRoleFromInstanceProfile');
+    });
+
+    it('builds an instance profile ARN from its path when the config lacks one', () => {
+      const r = live({ config: { InstanceProfiles: [{ InstanceProfileName: 'ip2', Path: '/team/' }] } });
+      expect(handler.actions(r)).toContainEqual({ action: 'iam:RemoveRoleFromInstanceProfile', resource: 'arn:aws:iam::123456789012:instance-profile/team/ip2' });
+    });
   });
 
-  it('reports a role that no longer exists as gone', async () => {
-    iam.on(GetRoleCommand).rejects(noSuchEntity());
-    iam.on(ListRoleTagsCommand).rejects(awsError('NoSuchEntity', 'Role nova-exec not found', 404));
-    expect(await handler.describe(ref(), ctx())).toBe(GONE);
-    expect(await handler.currentTags(ref(), ctx())).toBe(GONE);
-    expect(iam).not.toHaveReceivedCommand(ListAttachedRolePoliciesCommand);
+  describe('currentTags', () => {
+    it('reads every page', async () => {
+      iam.on(ListRoleTagsCommand)
+        .resolvesOnce({ Tags: [{ Key: 'a', Value: '1' }], IsTruncated: true, Marker: 'm' })
+        .resolvesOnce({ Tags: [{ Key: 'b', Value: '2' }], IsTruncated: false });
+      expect(await handler.currentTags(ref(), ctx())).toEqual({ a: '1', b: '2' });
+      expect(iam).toHaveReceivedNthSpecificCommandWith(2, ListRoleTagsCommand, { RoleName: 'nova-exec', Marker: 'm', MaxItems: 1000 });
+      expect(sent().filter((op) => !handler.reads.includes(op))).toEqual([]);
+    });
+
+    it('is gone when the role is, and lets other errors through', async () => {
+      iam.on(ListRoleTagsCommand).rejectsOnce(noSuchEntity()).rejectsOnce(awsError('AccessDenied', 'not authorized to ListRoleTags', 403));
+      expect(await handler.currentTags(ref(), ctx())).toBe(GONE);
+      await expect(handler.currentTags(ref(), ctx())).rejects.toThrow('ListRoleTags');
+    });
   });
 
-  it('reads current tags from every page', async () => {
-    iam.on(ListRoleTagsCommand)
-      .resolvesOnce({ Tags: [{ Key: 'a', Value: '1' }], IsTruncated: true, Marker: 'm' })
-      .resolvesOnce({ Tags: [{ Key: 'b', Value: '2' }], IsTruncated: false });
-    expect(await handler.currentTags(ref(), ctx())).toEqual({ a: '1', b: '2' });
-    expect(iam).toHaveReceivedNthSpecificCommandWith(2, ListRoleTagsCommand, { RoleName: 'nova-exec', Marker: 'm', MaxItems: 1000 });
-  });
+  describe('delete', () => {
+    function removals() {
+      iam.on(DetachRolePolicyCommand).resolves({});
+      iam.on(DeleteRolePolicyCommand).resolves({});
+      iam.on(RemoveRoleFromInstanceProfileCommand).resolves({});
+    }
 
-  it('detaches, deletes inline policies and leaves instance profiles before DeleteRole', async () => {
-    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyName: 'p1', PolicyArn: 'arn:aws:iam::123456789012:policy/p1' }, { PolicyName: 'p2', PolicyArn: 'arn:aws:iam::123456789012:policy/p2' }] });
-    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['inline1'] });
-    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [{ InstanceProfileName: 'ip1', InstanceProfileId: 'I', Arn: 'arn:aws:iam::123456789012:instance-profile/ip1', Path: '/', CreateDate: new Date(0), Roles: [] }] });
-    iam.on(DetachRolePolicyCommand).resolves({});
-    iam.on(DetachRolePolicyCommand, { PolicyArn: 'arn:aws:iam::123456789012:policy/p2' }).rejects(noSuchEntity('Policy p2 was not found.'));
-    iam.on(DeleteRolePolicyCommand).resolves({});
-    iam.on(RemoveRoleFromInstanceProfileCommand).resolves({});
-    iam.on(DeleteRoleCommand).resolves({});
-    await handler.delete(ref(), ctx());
-    expect(iam).toHaveReceivedCommandWith(DetachRolePolicyCommand, { RoleName: 'nova-exec', PolicyArn: 'arn:aws:iam::123456789012:policy/p1' });
-    expect(iam).toHaveReceivedCommandWith(DeleteRolePolicyCommand, { RoleName: 'nova-exec', PolicyName: 'inline1' });
-    expect(iam).toHaveReceivedCommandWith(RemoveRoleFromInstanceProfileCommand, { RoleName: 'nova-exec', InstanceProfileName: 'ip1' });
-    expect(iam).toHaveReceivedCommandWith(DeleteRoleCommand, { RoleName: 'nova-exec' });
-    const order = commandOrder();
-    expect(order.at(-1)).toBe('DeleteRoleCommand');
-    expect(order.filter((n) => /^(Detach|DeleteRolePolicy|RemoveRole)/.test(n))).toHaveLength(4);
-  });
+    it('removes the planned attachments, each as a step, then DeleteRole as the last step', async () => {
+      removals();
+      iam.on(DetachRolePolicyCommand, { PolicyArn: P2 }).rejects(noSuchEntity('Policy p2 was not found.')); // already detached: fine
+      iam.on(DeleteRoleCommand).resolves({});
+      const steps = recordingSteps();
+      await handler.delete(live({ config: attachedConfig() }), ctx(), steps);
 
-  it('does not send DeleteRole when a detach fails for another reason', async () => {
-    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyName: 'p1', PolicyArn: 'arn:aws:iam::123456789012:policy/p1' }] });
-    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
-    iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
-    iam.on(DetachRolePolicyCommand).rejects(awsError('AccessDenied', 'not authorized to DetachRolePolicy', 403));
-    await expect(handler.delete(ref(), ctx())).rejects.toThrow('DetachRolePolicy');
-    expect(iam).not.toHaveReceivedCommand(DeleteRoleCommand);
-  });
+      expect(steps.log).toEqual([
+        { name: 'detach-policy', child: { kind: 'managed-policy-attachment', id: P1 }, done: `detached policy ${P1}` },
+        { name: 'detach-policy', child: { kind: 'managed-policy-attachment', id: P2 }, done: `detached policy ${P2}` },
+        { name: 'delete-inline-policy', child: { kind: 'inline-policy', id: 'inline1' }, done: 'deleted inline policy inline1' },
+        { name: 'remove-from-instance-profile', child: { kind: 'instance-profile-membership', id: 'ip1' }, done: 'removed from instance profile ip1' },
+        { name: 'delete' },
+      ]);
+      expect(iam).toHaveReceivedCommandWith(DetachRolePolicyCommand, { RoleName: 'nova-exec', PolicyArn: P1 });
+      expect(iam).toHaveReceivedCommandWith(DeleteRolePolicyCommand, { RoleName: 'nova-exec', PolicyName: 'inline1' });
+      expect(iam).toHaveReceivedCommandWith(RemoveRoleFromInstanceProfileCommand, { RoleName: 'nova-exec', InstanceProfileName: 'ip1' });
+      expect(iam).toHaveReceivedCommandWith(DeleteRoleCommand, { RoleName: 'nova-exec' });
+      const order = sent();
+      expect(order.at(-1)).toBe('DeleteRole');
+      expect(order.filter((n) => n !== 'DeleteRole')).toHaveLength(4);
+      // The plan's children are used as they are: nothing is listed again.
+      expect(order.filter((n) => n.startsWith('List'))).toEqual([]);
+    });
 
-  it('deletes a bare role with DeleteRole alone', async () => {
-    bareRole();
-    iam.on(DeleteRoleCommand).resolves({});
-    await handler.delete(ref('arn:aws:iam::123456789012:role/nova-exec'), ctx());
-    expect(iam).toHaveReceivedCommandTimes(DeleteRoleCommand, 1);
-    expect(iam).not.toHaveReceivedCommand(DetachRolePolicyCommand);
+    it('deletes a bare role with DeleteRole alone', async () => {
+      iam.on(DeleteRoleCommand).resolves({});
+      const steps = recordingSteps();
+      await handler.delete(live({ config: { Role: {}, AttachedPolicies: [], InlinePolicies: [], InstanceProfiles: [] } }), ctx(), steps);
+      expect(steps.log).toEqual([{ name: 'delete' }]);
+      expect(sent()).toEqual(['DeleteRole']);
+    });
+
+    it('does not send DeleteRole when a removal fails for another reason', async () => {
+      iam.on(DetachRolePolicyCommand).rejects(awsError('AccessDenied', 'not authorized to DetachRolePolicy', 403));
+      await expect(handler.delete(live({ config: { AttachedPolicies: [{ PolicyArn: P1 }] } }), ctx(), recordingSteps())).rejects.toThrow('DetachRolePolicy');
+      expect(iam).not.toHaveReceivedCommand(DeleteRoleCommand);
+    });
+
+    it('starts no removal after one has failed', async () => {
+      const policies = Array.from({ length: 20 }, (_, i) => ({ PolicyArn: `arn:aws:iam::123456789012:policy/p${i}` }));
+      iam.on(DetachRolePolicyCommand).rejects(awsError('AccessDenied', 'not authorized to DetachRolePolicy', 403));
+      await expect(handler.delete(live({ config: { AttachedPolicies: policies } }), ctx(), recordingSteps())).rejects.toThrow('DetachRolePolicy');
+      // At most the first batch (8 at once) was under way when the first failed.
+      expect(iam.commandCalls(DetachRolePolicyCommand).length).toBeLessThanOrEqual(8);
+      expect(iam).not.toHaveReceivedCommand(DeleteRoleCommand);
+    });
+
+    it('stops where the executor stops it, leaving the rest unsent', async () => {
+      removals();
+      iam.on(DeleteRoleCommand).resolves({});
+      await expect(handler.delete(live({ config: attachedConfig() }), ctx(), recordingSteps({ stopAt: 'delete' }))).rejects.toThrow('no longer match');
+      expect(iam).toHaveReceivedCommandTimes(DetachRolePolicyCommand, 2);
+      expect(iam).not.toHaveReceivedCommand(DeleteRoleCommand);
+
+      iam.resetHistory();
+      const config = { ...attachedConfig(), AttachedPolicies: [], InlinePolicies: [] };
+      await expect(handler.delete(live({ config }), ctx(), recordingSteps({ stopAt: 'remove-from-instance-profile' }))).rejects.toThrow('no longer match');
+      expect(sent()).toEqual([]);
+    });
+
+    it('lets not-found on DeleteRole through, for the core to report the role gone', async () => {
+      iam.on(DeleteRoleCommand).rejects(noSuchEntity());
+      await expect(handler.delete(live(), ctx(), recordingSteps())).rejects.toMatchObject({ name: 'NoSuchEntity' });
+      expect(iam).toHaveReceivedCommandTimes(DeleteRoleCommand, 1);
+    });
+
+    it('on a DeleteConflict, removes what was attached since the plan and sends DeleteRole once more', async () => {
+      removals();
+      iam.on(DeleteRoleCommand).rejectsOnce(awsError('DeleteConflict', 'Cannot delete entity, must detach all policies first.', 409)).resolves({});
+      iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyName: 'late', PolicyArn: 'arn:aws:iam::123456789012:policy/late' }] });
+      iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
+      iam.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [profile('ip-late')] });
+      const steps = recordingSteps();
+      await handler.delete(live({ config: { AttachedPolicies: [{ PolicyArn: P1 }] } }), ctx(), steps);
+
+      expect(steps.log.map((s) => [s.name, s.child?.id])).toEqual([
+        ['detach-policy', P1],
+        ['delete', undefined],
+        ['detach-policy', 'arn:aws:iam::123456789012:policy/late'],
+        ['remove-from-instance-profile', 'ip-late'],
+        ['delete', undefined],
+      ]);
+      expect(iam).toHaveReceivedCommandWith(RemoveRoleFromInstanceProfileCommand, { RoleName: 'nova-exec', InstanceProfileName: 'ip-late' });
+      expect(iam).toHaveReceivedCommandTimes(DeleteRoleCommand, 2);
+      expect(sent().at(-1)).toBe('DeleteRole');
+    });
+
+    it('throws a second DeleteConflict', async () => {
+      iam.on(DeleteRoleCommand).rejects(awsError('DeleteConflict', 'Cannot delete entity, must remove roles from instance profile first.', 409));
+      bareRole();
+      await expect(handler.delete(live(), ctx(), recordingSteps())).rejects.toMatchObject({ name: 'DeleteConflict' });
+      expect(iam).toHaveReceivedCommandTimes(DeleteRoleCommand, 2);
+      expect(iam).toHaveReceivedCommandTimes(ListAttachedRolePoliciesCommand, 1);
+    });
+
+    it('does not re-list on another DeleteRole error', async () => {
+      iam.on(DeleteRoleCommand).rejects(awsError('UnmodifiableEntity', 'Cannot perform the operation on the protected role', 400));
+      await expect(handler.delete(live(), ctx(), recordingSteps())).rejects.toMatchObject({ name: 'UnmodifiableEntity' });
+      expect(sent()).toEqual(['DeleteRole']);
+    });
   });
 });

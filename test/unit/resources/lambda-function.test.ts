@@ -4,32 +4,52 @@ import {
   GetEventSourceMappingCommand,
   GetFunctionCommand,
   GetFunctionConcurrencyCommand,
+  GetFunctionConfigurationCommand,
   GetFunctionUrlConfigCommand,
   GetPolicyCommand,
   LambdaClient,
   ListAliasesCommand,
   ListEventSourceMappingsCommand,
+  ListFunctionsCommand,
   ListTagsCommand,
+  ListVersionsByFunctionCommand,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GONE } from '../../../src/resources/handler.js';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { GONE, type Described } from '../../../src/resources/handler.js';
 import { lambdaFunction as handler } from '../../../src/resources/lambda-function.js';
-import { awsError, refFor, testContext } from '../../helpers/context.js';
+import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../helpers/context.js';
 
 const lambda = mockClient(LambdaClient);
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:nova-fn';
 const ROLE = 'arn:aws:iam::123456789012:role/service/nova-fn-role';
+const ESM = (uuid: string) => `arn:aws:lambda:us-east-1:123456789012:event-source-mapping:${uuid}`;
 const ref = () => refFor(handler, ARN);
 const ctx = () => testContext({ waitTimeoutSeconds: 60 });
+const live = (described: Partial<Described> = {}) => liveFor(handler, ARN, described);
+const withMappings = (...uuids: string[]) => live({ config: { EventSourceMappings: uuids.map((UUID) => ({ UUID, State: 'Enabled' })) } });
 const notFound = (what = 'Function not found') => awsError('ResourceNotFoundException', what, 404);
-const commandOrder = () => lambda.calls().map((c) => (c.args[0] as object).constructor.name);
+const commandOrder = () => lambda.calls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''));
+
+/** Every sub-read of describe answers "nothing configured". */
+function quietSubReads() {
+  lambda.on(ListTagsCommand).resolves({});
+  lambda.on(ListEventSourceMappingsCommand).resolves({});
+  lambda.on(ListAliasesCommand).resolves({});
+  lambda.on(ListVersionsByFunctionCommand).resolves({});
+  lambda.on(GetPolicyCommand).rejects(notFound('The resource you requested does not exist.'));
+  lambda.on(GetFunctionUrlConfigCommand).rejects(notFound('The resource you requested does not exist.'));
+  lambda.on(GetFunctionConcurrencyCommand).resolves({});
+}
 
 describe('lambda:function', () => {
   beforeEach(() => lambda.reset());
   afterEach(() => vi.useRealTimers());
 
-  it('owns unqualified function ARNs only', () => {
+  it('owns unqualified function ARNs only, uses roles, and knows its not-found code', () => {
     expect(handler.arnPattern.test(ARN)).toBe(true);
     expect(handler.arnPattern.test(`${ARN}:1`)).toBe(false);
     expect(handler.arnPattern.test(`${ARN}:live`)).toBe(false);
@@ -37,145 +57,371 @@ describe('lambda:function', () => {
     expect(handler.arnPattern.test('arn:aws:lambda:us-east-1:123456789012:event-source-mapping:0f2c-11')).toBe(false);
     expect(handler.arnPattern.test('arn:aws:sagemaker:us-east-1:123456789012:model/nova-fn')).toBe(false);
     expect(handler.nameOf(ARN)).toBe('nova-fn');
-    expect(handler.dependsOn).toEqual(['iam:role']);
+    expect(handler.references).toEqual(['iam:role']);
+    expect(handler.notFound).toEqual(['ResourceNotFoundException']);
+    expect(handler.client).toBe('lambda');
     expect(handler.waitUntilGone).toBeUndefined();
   });
 
-  it('simulates mapping calls against mapping ARNs', () => {
-    expect(handler.simulationResource?.(ARN, 'lambda:DeleteFunction')).toBe(ARN);
-    expect(handler.simulationResource?.(ARN, 'lambda:DeleteEventSourceMapping')).toBe('arn:aws:lambda:us-east-1:123456789012:event-source-mapping:*');
-    expect(handler.simulationResource?.(ARN, 'lambda:ListEventSourceMappings')).toBe('*');
-  });
-
-  it('describes configuration, tags, mappings, policy, aliases and the role it uses', async () => {
-    lambda.on(GetFunctionCommand, { FunctionName: ARN }).resolves({
-      Configuration: { FunctionName: 'nova-fn', FunctionArn: ARN, Role: ROLE, Runtime: 'python3.12' },
-      Code: { RepositoryType: 'S3', Location: 'https://presigned.example/x' },
-      Tags: { stale: 'GetFunction tags are not used' },
-      $metadata: {},
+  describe('list and readUses', () => {
+    it('lists every function of the region, 50 a page, with the role each uses', async () => {
+      const OTHER = 'arn:aws:lambda:eu-west-1:123456789012:function:other';
+      lambda.on(ListFunctionsCommand)
+        .resolvesOnce({ Functions: [{ FunctionArn: ARN, Role: ROLE }], NextMarker: 'p2' })
+        .resolvesOnce({ Functions: [{ FunctionArn: OTHER }, { FunctionName: 'no-arn' }] });
+      expect(await handler.list?.(ctx(), 'eu-west-1')).toEqual([{ arn: ARN, uses: [ROLE] }, { arn: OTHER, uses: undefined }]);
+      expect(lambda).toHaveReceivedNthSpecificCommandWith(1, ListFunctionsCommand, { MaxItems: 50 });
+      expect(lambda).toHaveReceivedNthSpecificCommandWith(2, ListFunctionsCommand, { MaxItems: 50, Marker: 'p2' });
+      expect(await lambda.call(0).thisValue.config.region()).toBe('eu-west-1');
     });
-    lambda.on(ListTagsCommand, { Resource: ARN }).resolves({ Tags: { project: 'nova' } });
-    lambda.on(ListEventSourceMappingsCommand)
-      .resolvesOnce({ EventSourceMappings: [{ UUID: 'm1', State: 'Enabled' }], NextMarker: 'p2' })
-      .resolvesOnce({ EventSourceMappings: [{ UUID: 'm2', State: 'Enabled' }] });
-    lambda.on(GetPolicyCommand).resolves({ Policy: '{"Version":"2012-10-17","Statement":[{"Sid":"s3"}]}', RevisionId: 'r1' });
-    lambda.on(ListAliasesCommand).resolves({ Aliases: [{ Name: 'live', FunctionVersion: '1' }] });
-    lambda.on(GetFunctionUrlConfigCommand).rejects(notFound('The resource you requested does not exist.'));
-    lambda.on(GetFunctionConcurrencyCommand).resolves({ ReservedConcurrentExecutions: 5 });
 
-    const d = await handler.describe(ref(), ctx());
-    if (d === GONE) throw new Error('expected a description');
-    expect(d.tags).toEqual({ project: 'nova' });
-    expect(d.uses).toEqual([ROLE]);
-    expect(d.config).toMatchObject({
-      Configuration: { FunctionName: 'nova-fn', Role: ROLE },
-      Code: { RepositoryType: 'S3' },
-      EventSourceMappings: [{ UUID: 'm1' }, { UUID: 'm2' }],
-      Policy: { Version: '2012-10-17', Statement: [{ Sid: 's3' }] },
-      Aliases: [{ Name: 'live' }],
-      FunctionUrlConfig: null,
-      Concurrency: { ReservedConcurrentExecutions: 5 },
+    it('reads what one function uses with GetFunctionConfiguration', async () => {
+      lambda.on(GetFunctionConfigurationCommand, { FunctionName: ARN }).resolves({ FunctionName: 'nova-fn', Role: ROLE });
+      expect(await handler.readUses?.(ref(), ctx())).toEqual([ROLE]);
+      lambda.on(GetFunctionConfigurationCommand).resolves({ FunctionName: 'nova-fn' });
+      expect(await handler.readUses?.(ref(), ctx())).toEqual([]);
+      lambda.on(GetFunctionConfigurationCommand).rejects(notFound());
+      expect(await handler.readUses?.(ref(), ctx())).toBe(GONE);
+      expect(commandOrder()).toEqual(['GetFunctionConfiguration', 'GetFunctionConfiguration', 'GetFunctionConfiguration']);
     });
-    expect(d.config).not.toHaveProperty('$metadata');
-    expect(lambda).toHaveReceivedNthSpecificCommandWith(1, ListEventSourceMappingsCommand, { FunctionName: 'nova-fn', MaxItems: 100 });
-    expect(lambda).toHaveReceivedNthSpecificCommandWith(2, ListEventSourceMappingsCommand, { FunctionName: 'nova-fn', Marker: 'p2' });
   });
 
-  it('records an absent policy and an odd function-URL answer as null', async () => {
-    lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' } });
-    lambda.on(ListTagsCommand).resolves({});
-    lambda.on(ListEventSourceMappingsCommand).resolves({});
-    lambda.on(ListAliasesCommand).resolves({});
-    lambda.on(GetPolicyCommand).rejects(notFound('The resource you requested does not exist.'));
-    lambda.on(GetFunctionUrlConfigCommand).rejects(awsError('UnknownError', 'Not Found', 404));
-    lambda.on(GetFunctionConcurrencyCommand).resolves({});
-    const d = await handler.describe(ref(), ctx());
-    if (d === GONE) throw new Error('expected a description');
-    expect(d.config).toMatchObject({ Policy: null, FunctionUrlConfig: null, EventSourceMappings: [], Aliases: [] });
-    expect(d.uses).toEqual([]);
-    expect(d.tags).toEqual({});
-  });
+  describe('describe', () => {
+    it('reads configuration, tags, mappings, policy, aliases, versions, URL, concurrency and the role', async () => {
+      lambda.on(GetFunctionCommand, { FunctionName: ARN }).resolves({
+        Configuration: { FunctionName: 'nova-fn', FunctionArn: ARN, Role: ROLE, Runtime: 'python3.12', CodeSha256: 'abc=' },
+        Code: { RepositoryType: 'S3', Location: 'https://presigned.example/x' },
+        Tags: { stale: 'GetFunction tags are not used' },
+        $metadata: {},
+      });
+      lambda.on(ListTagsCommand, { Resource: ARN }).resolves({ Tags: { project: 'nova' } });
+      lambda.on(ListEventSourceMappingsCommand)
+        .resolvesOnce({ EventSourceMappings: [{ UUID: 'm1', State: 'Enabled' }], NextMarker: 'p2' })
+        .resolvesOnce({ EventSourceMappings: [{ UUID: 'm2', State: 'Enabled' }] });
+      lambda.on(GetPolicyCommand).resolves({ Policy: '{"Version":"2012-10-17","Statement":[{"Sid":"s3"}]}', RevisionId: 'r1' });
+      lambda.on(ListAliasesCommand).resolves({ Aliases: [{ Name: 'live', FunctionVersion: '1' }] });
+      lambda.on(ListVersionsByFunctionCommand)
+        .resolvesOnce({ Versions: [{ Version: '$LATEST' }, { Version: '1', CodeSha256: 'v1=' }], NextMarker: 'v2' })
+        .resolvesOnce({ Versions: [{ Version: '2' }] });
+      lambda.on(GetFunctionUrlConfigCommand).resolves({ FunctionUrl: 'https://x.lambda-url.us-east-1.on.aws/', AuthType: 'AWS_IAM', $metadata: {} });
+      lambda.on(GetFunctionConcurrencyCommand).resolves({ ReservedConcurrentExecutions: 5, $metadata: {} });
 
-  it('reads tags with ListTags, so that a denial is an error rather than "no tags"', async () => {
-    lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' } });
-    lambda.on(ListEventSourceMappingsCommand).resolves({});
-    lambda.on(ListAliasesCommand).resolves({});
-    lambda.on(GetPolicyCommand).resolves({});
-    lambda.on(GetFunctionUrlConfigCommand).resolves({});
-    lambda.on(GetFunctionConcurrencyCommand).resolves({});
-    lambda.on(ListTagsCommand).rejects(awsError('AccessDeniedException', 'not allowed: lambda:ListTags', 403));
-    await expect(handler.describe(ref(), ctx())).rejects.toThrow('lambda:ListTags');
-  });
+      const d = await handler.describe(ref(), ctx());
+      if (d === GONE) throw new Error('expected a description');
+      expect(d.tags).toEqual({ project: 'nova' });
+      expect(d.uses).toEqual([ROLE]);
+      expect(d.config).toMatchObject({
+        Configuration: { FunctionName: 'nova-fn', Role: ROLE, CodeSha256: 'abc=' },
+        Code: { RepositoryType: 'S3' },
+        EventSourceMappings: [{ UUID: 'm1' }, { UUID: 'm2' }],
+        Policy: { Version: '2012-10-17', Statement: [{ Sid: 's3' }] },
+        Aliases: [{ Name: 'live' }],
+        FunctionUrlConfig: { AuthType: 'AWS_IAM' },
+        Concurrency: { ReservedConcurrentExecutions: 5 },
+      });
+      expect(d.config.Versions).toEqual([{ Version: '1', CodeSha256: 'v1=' }, { Version: '2' }]);
+      expect(d.config).not.toHaveProperty('$metadata');
+      expect(d.config.FunctionUrlConfig).not.toHaveProperty('$metadata');
+      expect(d.config.Concurrency).not.toHaveProperty('$metadata');
+      // List calls go by name, at their maximum page size; the Get calls by ARN.
+      expect(lambda).toHaveReceivedNthSpecificCommandWith(1, ListEventSourceMappingsCommand, { FunctionName: 'nova-fn', MaxItems: 100 });
+      expect(lambda).toHaveReceivedNthSpecificCommandWith(2, ListEventSourceMappingsCommand, { FunctionName: 'nova-fn', MaxItems: 100, Marker: 'p2' });
+      expect(lambda).toHaveReceivedCommandWith(ListAliasesCommand, { FunctionName: 'nova-fn', MaxItems: 10_000 });
+      expect(lambda).toHaveReceivedNthSpecificCommandWith(2, ListVersionsByFunctionCommand, { FunctionName: 'nova-fn', MaxItems: 10_000, Marker: 'v2' });
+      expect(lambda).toHaveReceivedCommandWith(GetPolicyCommand, { FunctionName: ARN });
+      expect(lambda).toHaveReceivedCommandWith(GetFunctionUrlConfigCommand, { FunctionName: ARN });
+      expect(lambda).toHaveReceivedCommandWith(GetFunctionConcurrencyCommand, { FunctionName: ARN });
+    });
 
-  it('lets a denied sub-read through', async () => {
-    lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' } });
-    lambda.on(ListTagsCommand).resolves({});
-    lambda.on(ListEventSourceMappingsCommand).resolves({});
-    lambda.on(ListAliasesCommand).resolves({});
-    lambda.on(GetPolicyCommand).rejects(awsError('AccessDeniedException', 'not authorized to GetPolicy', 403));
-    lambda.on(GetFunctionUrlConfigCommand).resolves({});
-    lambda.on(GetFunctionConcurrencyCommand).resolves({});
-    await expect(handler.describe(ref(), ctx())).rejects.toThrow('not authorized to GetPolicy');
-  });
+    it('records an absent policy, URL and reserved concurrency as null', async () => {
+      lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' } });
+      quietSubReads();
+      const d = await handler.describe(ref(), ctx());
+      if (d === GONE) throw new Error('expected a description');
+      expect(d.config).toMatchObject({ Policy: null, FunctionUrlConfig: null, Concurrency: null, EventSourceMappings: [], Aliases: [], Versions: [] });
+      expect(d.uses).toEqual([]);
+      expect(d.tags).toEqual({});
+    });
 
-  it('reports a function that no longer exists as gone', async () => {
-    lambda.on(GetFunctionCommand).rejects(notFound());
-    lambda.on(ListTagsCommand).rejects(notFound());
-    expect(await handler.describe(ref(), ctx())).toBe(GONE);
-    expect(await handler.currentTags(ref(), ctx())).toBe(GONE);
-    expect(lambda).not.toHaveReceivedCommand(ListEventSourceMappingsCommand);
+    it('takes only the named error as "no URL": any other answer is a read failure', async () => {
+      lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' } });
+      quietSubReads();
+      lambda.on(GetFunctionUrlConfigCommand).rejects(awsError('UnknownError', 'Not Found', 404));
+      await expect(handler.describe(ref(), ctx())).rejects.toThrow('Not Found');
+    });
+
+    it('reads tags with ListTags, so that a denial is an error rather than "no tags"', async () => {
+      lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' }, Tags: { project: 'nova' } });
+      quietSubReads();
+      lambda.on(ListTagsCommand).rejects(awsError('AccessDeniedException', 'not allowed: lambda:ListTags', 403));
+      await expect(handler.describe(ref(), ctx())).rejects.toThrow('lambda:ListTags');
+    });
+
+    it('lets a denied sub-read through', async () => {
+      lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' } });
+      quietSubReads();
+      lambda.on(GetPolicyCommand).rejects(awsError('AccessDeniedException', 'not authorized to GetPolicy', 403));
+      await expect(handler.describe(ref(), ctx())).rejects.toThrow('not authorized to GetPolicy');
+    });
+
+    it('reports a function that no longer exists as gone, without the sub-reads', async () => {
+      lambda.on(GetFunctionCommand).rejects(notFound());
+      lambda.on(ListTagsCommand).rejects(notFound());
+      expect(await handler.describe(ref(), ctx())).toBe(GONE);
+      expect(await handler.currentTags(ref(), ctx())).toBe(GONE);
+      expect(commandOrder()).toEqual(['GetFunction', 'ListTags']);
+    });
+
+    it('does not take a throttle for gone', async () => {
+      lambda.on(GetFunctionCommand).rejects(awsError('TooManyRequestsException', 'Rate exceeded', 429));
+      await expect(handler.describe(ref(), ctx())).rejects.toThrow('Rate exceeded');
+    });
   });
 
   it('reads current tags with ListTags on the ARN', async () => {
     lambda.on(ListTagsCommand, { Resource: ARN }).resolves({ Tags: { project: 'nova', team: 'ml' } });
     expect(await handler.currentTags(ref(), ctx())).toEqual({ project: 'nova', team: 'ml' });
+    lambda.on(ListTagsCommand).resolves({});
+    expect(await handler.currentTags(ref(), ctx())).toEqual({});
   });
 
-  it('deletes every event source mapping, waits for them, then the function', async () => {
-    lambda.on(ListEventSourceMappingsCommand)
-      .resolvesOnce({ EventSourceMappings: [{ UUID: 'm1' }], NextMarker: 'p2' })
-      .resolvesOnce({ EventSourceMappings: [{ UUID: 'm2' }] });
-    lambda.on(DeleteEventSourceMappingCommand).resolves({ State: 'Deleting' });
-    lambda.on(DeleteEventSourceMappingCommand, { UUID: 'm2' }).rejects(notFound('The resource you requested does not exist.'));
-    lambda.on(GetEventSourceMappingCommand).rejects(notFound('The resource you requested does not exist.'));
-    lambda.on(DeleteFunctionCommand).resolves({});
-    await handler.delete(ref(), ctx());
-    expect(lambda).toHaveReceivedCommandWith(DeleteEventSourceMappingCommand, { UUID: 'm1' });
-    expect(lambda).toHaveReceivedCommandWith(DeleteEventSourceMappingCommand, { UUID: 'm2' });
-    expect(lambda).toHaveReceivedCommandWith(GetEventSourceMappingCommand, { UUID: 'm1' });
-    expect(lambda).toHaveReceivedCommandWith(DeleteFunctionCommand, { FunctionName: ARN });
-    const order = commandOrder();
-    expect(order.at(-1)).toBe('DeleteFunctionCommand');
-    expect(order.filter((n) => n === 'GetEventSourceMappingCommand')).toHaveLength(2);
+  it('declares every operation its reads send', async () => {
+    lambda.on(ListFunctionsCommand).resolves({ Functions: [{ FunctionArn: ARN, Role: ROLE }] });
+    lambda.on(GetFunctionConfigurationCommand).resolves({ Role: ROLE });
+    lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn', PackageType: 'Image' } });
+    quietSubReads();
+    await handler.list?.(ctx(), 'us-east-1');
+    await handler.readUses?.(ref(), ctx());
+    await handler.describe(ref(), ctx());
+    await handler.currentTags(ref(), ctx());
+    await handler.artifacts?.(live({ config: { Configuration: { PackageType: 'Zip' } } }), ctx());
+    const sent = new Set(commandOrder());
+    expect(sent.size).toBeGreaterThanOrEqual(10);
+    for (const op of sent) expect(handler.reads).toContain(op);
+    // The waiter's read, sent during a delete, is on the list too.
+    expect(handler.reads).toContain('GetEventSourceMapping');
+    expect(handler.reads.filter((op) => /^(Delete|Update|Put|Create|Tag|Untag)/.test(op))).toEqual([]);
   });
 
-  it('keeps polling a Deleting mapping before deleting the function', async () => {
-    vi.useFakeTimers();
-    lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [{ UUID: 'm1' }] });
-    lambda.on(DeleteEventSourceMappingCommand).resolves({ State: 'Deleting' });
-    lambda.on(GetEventSourceMappingCommand).resolvesOnce({ UUID: 'm1', State: 'Deleting' }).rejects(notFound());
-    lambda.on(DeleteFunctionCommand).resolves({});
-    const done = handler.delete(ref(), ctx());
-    await vi.advanceTimersByTimeAsync(10_000);
-    await expect(done).resolves.toBeUndefined();
-    expect(lambda).toHaveReceivedCommandTimes(GetEventSourceMappingCommand, 2);
-    expect(lambda).toHaveReceivedCommandTimes(DeleteFunctionCommand, 1);
+  describe('children and actions', () => {
+    it('shows one child per event source mapping', () => {
+      expect(handler.children?.(withMappings('m1', 'm2'))).toEqual([
+        { kind: 'event-source-mapping', id: 'm1' },
+        { kind: 'event-source-mapping', id: 'm2' },
+      ]);
+      expect(handler.children?.(live())).toEqual([]);
+    });
+
+    it('needs the mapping actions on each mapping ARN only when there are mappings', () => {
+      expect(handler.actions(withMappings('m1', 'm2'))).toEqual([
+        { action: 'lambda:ListTags', resource: ARN },
+        { action: 'lambda:GetFunction', resource: ARN },
+        { action: 'lambda:ListEventSourceMappings', resource: '*' },
+        { action: 'lambda:DeleteEventSourceMapping', resource: ESM('m1') },
+        { action: 'lambda:GetEventSourceMapping', resource: ESM('m1') },
+        { action: 'lambda:DeleteEventSourceMapping', resource: ESM('m2') },
+        { action: 'lambda:GetEventSourceMapping', resource: ESM('m2') },
+        { action: 'lambda:DeleteFunction', resource: ARN },
+      ]);
+      const bare = handler.actions(live()).map((a) => a.action);
+      expect(bare).toEqual(['lambda:ListTags', 'lambda:GetFunction', 'lambda:ListEventSourceMappings', 'lambda:DeleteFunction']);
+    });
+
+    it('builds mapping ARNs in the function partition and region', () => {
+      const cn = 'arn:aws-cn:lambda:cn-north-1:123456789012:function:nova-fn';
+      const r = liveFor(handler, cn, { config: { EventSourceMappings: [{ UUID: 'm9' }] } });
+      expect(handler.actions(r)).toContainEqual({ action: 'lambda:DeleteEventSourceMapping', resource: 'arn:aws-cn:lambda:cn-north-1:123456789012:event-source-mapping:m9' });
+    });
   });
 
-  it('does not delete the function when a mapping cannot be deleted', async () => {
-    lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [{ UUID: 'm1' }] });
-    lambda.on(DeleteEventSourceMappingCommand).rejects(awsError('ResourceInUseException', 'mapping is Updating', 400));
-    await expect(handler.delete(ref(), ctx())).rejects.toThrow('mapping is Updating');
-    expect(lambda).not.toHaveReceivedCommand(DeleteFunctionCommand);
+  describe('artifacts', () => {
+    const ZIP = Buffer.from('PK\u0003\u0004 a small deployment package');
+    const SHA_HEX = createHash('sha256').update(ZIP).digest('hex');
+    const SHA_B64 = createHash('sha256').update(ZIP).digest('base64');
+    let server: Server;
+    let base: string;
+    const served: string[] = [];
+
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        served.push(req.url ?? '');
+        if (req.url?.startsWith('/package.zip')) res.writeHead(200, { 'content-type': 'application/zip' }).end(ZIP);
+        else if (req.url?.startsWith('/denied')) res.writeHead(403, 'Forbidden').end('<Error><Code>AccessDenied</Code></Error>');
+        // /hang: never answers.
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    beforeEach(() => {
+      served.length = 0;
+    });
+
+    const zipFunction = live({ config: { Configuration: { PackageType: 'Zip', CodeSha256: 'old' }, Code: { Location: 'https://expired.example/' } } });
+    const fresh = (path: string, CodeSha256 = SHA_B64) =>
+      lambda.on(GetFunctionCommand, { FunctionName: ARN }).resolves({ Configuration: { FunctionName: 'nova-fn', PackageType: 'Zip', CodeSha256 }, Code: { Location: `${base}${path}` } });
+
+    it('downloads the package through a fresh link and checks it against CodeSha256', async () => {
+      fresh('/package.zip?X-Amz-Signature=fresh');
+      const [artifact, ...rest] = (await handler.artifacts?.(zipFunction, ctx())) ?? [];
+      expect(rest).toEqual([]);
+      expect(artifact?.name).toBe('package.zip');
+      expect(artifact?.sha256).toBe(SHA_HEX);
+      expect(Buffer.from(artifact?.bytes ?? []).equals(ZIP)).toBe(true);
+      // The link describe read is never used: it may have expired.
+      expect(served).toEqual(['/package.zip?X-Amz-Signature=fresh']);
+      expect(lambda).toHaveReceivedCommandTimes(GetFunctionCommand, 1);
+    });
+
+    it('saves nothing for an image-based function', async () => {
+      expect(await handler.artifacts?.(live({ config: { Configuration: { PackageType: 'Image' } } }), ctx())).toEqual([]);
+      expect(lambda).not.toHaveReceivedAnyCommand();
+      // Turned into an image since describe: the fresh read says so.
+      lambda.on(GetFunctionCommand).resolves({ Configuration: { PackageType: 'Image' }, Code: { ImageUri: 'x' } });
+      expect(await handler.artifacts?.(zipFunction, ctx())).toEqual([]);
+      expect(served).toEqual([]);
+    });
+
+    it('says why when the download is refused', async () => {
+      fresh('/denied');
+      await expect(handler.artifacts?.(zipFunction, ctx())).rejects.toThrow('the download failed: HTTP 403 Forbidden');
+    });
+
+    it('refuses a package whose checksum is not the one Lambda reports', async () => {
+      fresh('/package.zip', Buffer.from('x'.repeat(32)).toString('base64'));
+      await expect(handler.artifacts?.(zipFunction, ctx())).rejects.toThrow(/does not match the function's CodeSha256 \(got [^ ]+, Lambda says eHh4/);
+    });
+
+    it('says why when the link cannot be fetched at all', async () => {
+      lambda.on(GetFunctionCommand).resolves({ Configuration: { PackageType: 'Zip' }, Code: { Location: 's3://awslambda-us-east-1-tasks/x.zip' } });
+      await expect(handler.artifacts?.(zipFunction, ctx())).rejects.toThrow(/^the download failed: fetch failed: .+/);
+      lambda.on(GetFunctionCommand).resolves({ Configuration: { PackageType: 'Zip' }, Code: {} });
+      await expect(handler.artifacts?.(zipFunction, ctx())).rejects.toThrow('no download link');
+    });
+
+    it('stops a download when the run is aborted', async () => {
+      fresh('/hang');
+      const abort = new AbortController();
+      const pending = handler.artifacts?.(zipFunction, testContext({ signal: abort.signal }));
+      await vi.waitFor(() => expect(served).toEqual(['/hang']));
+      abort.abort();
+      await expect(pending).rejects.toThrow('the download failed');
+    });
   });
 
-  it('stops when the run is aborted while a mapping is still there', async () => {
-    lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [{ UUID: 'm1' }] });
-    lambda.on(DeleteEventSourceMappingCommand).resolves({ State: 'Deleting' });
-    lambda.on(GetEventSourceMappingCommand).resolves({ UUID: 'm1', State: 'Deleting' });
-    const abort = new AbortController();
-    abort.abort();
-    await expect(handler.delete(ref(), testContext({ waitTimeoutSeconds: 60, signal: abort.signal }))).rejects.toMatchObject({ name: 'AbortError' });
-    expect(lambda).not.toHaveReceivedCommand(DeleteFunctionCommand);
+  describe('delete', () => {
+    it('deletes the planned and the newly listed mappings, waits for each, then the function', async () => {
+      lambda.on(ListEventSourceMappingsCommand)
+        .resolvesOnce({ EventSourceMappings: [{ UUID: 'm1' }], NextMarker: 'p2' })
+        .resolvesOnce({ EventSourceMappings: [{ UUID: 'm3' }] });
+      lambda.on(DeleteEventSourceMappingCommand).resolves({ State: 'Deleting' });
+      lambda.on(DeleteEventSourceMappingCommand, { UUID: 'm2' }).rejects(notFound('The resource you requested does not exist.'));
+      lambda.on(GetEventSourceMappingCommand).rejects(notFound('The resource you requested does not exist.'));
+      lambda.on(DeleteFunctionCommand).resolves({});
+      const steps = recordingSteps();
+      await handler.delete(withMappings('m1', 'm2'), ctx(), steps);
+
+      expect(steps.log.map((s) => s.name)).toEqual(['delete-event-source-mapping', 'delete-event-source-mapping', 'delete-event-source-mapping', 'delete']);
+      expect(steps.log.slice(0, 3).map((s) => s.child)).toEqual([
+        { kind: 'event-source-mapping', id: 'm1' },
+        { kind: 'event-source-mapping', id: 'm2' },
+        { kind: 'event-source-mapping', id: 'm3' },
+      ]);
+      expect(steps.log[0]?.done).toBe('deleted event source mapping m1');
+      expect(lambda).toHaveReceivedNthSpecificCommandWith(1, ListEventSourceMappingsCommand, { FunctionName: 'nova-fn', MaxItems: 100 });
+      for (const UUID of ['m1', 'm2', 'm3']) {
+        expect(lambda).toHaveReceivedCommandWith(DeleteEventSourceMappingCommand, { UUID });
+        expect(lambda).toHaveReceivedCommandWith(GetEventSourceMappingCommand, { UUID });
+      }
+      expect(lambda).toHaveReceivedCommandTimes(DeleteEventSourceMappingCommand, 3);
+      expect(lambda).toHaveReceivedCommandWith(DeleteFunctionCommand, { FunctionName: ARN });
+      const order = commandOrder();
+      expect(order.at(-1)).toBe('DeleteFunction');
+      expect(order.filter((n) => n === 'DeleteFunction')).toHaveLength(1);
+    });
+
+    it('deletes a function without mappings in one step', async () => {
+      lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [] });
+      lambda.on(DeleteFunctionCommand).resolves({});
+      const steps = recordingSteps();
+      await handler.delete(live(), ctx(), steps);
+      expect(steps.log).toEqual([{ name: 'delete', done: 'deleted function nova-fn' }]);
+      expect(commandOrder()).toEqual(['ListEventSourceMappings', 'DeleteFunction']);
+    });
+
+    it('keeps polling a Deleting mapping before deleting the function', async () => {
+      vi.useFakeTimers();
+      lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [{ UUID: 'm1' }] });
+      lambda.on(DeleteEventSourceMappingCommand).resolves({ State: 'Deleting' });
+      lambda.on(GetEventSourceMappingCommand).resolvesOnce({ UUID: 'm1', State: 'Deleting' }).rejects(notFound());
+      lambda.on(DeleteFunctionCommand).resolves({});
+      const done = handler.delete(withMappings('m1'), ctx(), recordingSteps());
+      await vi.advanceTimersByTimeAsync(10_000);
+      await expect(done).resolves.toBeUndefined();
+      expect(lambda).toHaveReceivedCommandTimes(GetEventSourceMappingCommand, 2);
+      expect(lambda).toHaveReceivedCommandTimes(DeleteFunctionCommand, 1);
+      expect(commandOrder().at(-1)).toBe('DeleteFunction');
+    });
+
+    it('does not delete the function, nor start more mappings, when one cannot be deleted', async () => {
+      const uuids = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'];
+      lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: uuids.map((UUID) => ({ UUID })) });
+      lambda.on(DeleteEventSourceMappingCommand).resolves({ State: 'Deleting' });
+      lambda.on(DeleteEventSourceMappingCommand, { UUID: 'm1' }).rejects(awsError('ResourceInUseException', 'mapping is Updating', 400));
+      lambda.on(GetEventSourceMappingCommand).rejects(notFound());
+      await expect(handler.delete(live(), ctx(), recordingSteps())).rejects.toThrow('mapping is Updating');
+      expect(lambda).not.toHaveReceivedCommand(DeleteFunctionCommand);
+      // Four run at a time: the ones already started finish, the rest are not started.
+      expect(lambda).not.toHaveReceivedCommandWith(DeleteEventSourceMappingCommand, { UUID: 'm5' });
+      expect(lambda).not.toHaveReceivedCommandWith(DeleteEventSourceMappingCommand, { UUID: 'm6' });
+    });
+
+    it('sends nothing destructive when the first step is stopped', async () => {
+      lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [{ UUID: 'm1' }] });
+      await expect(handler.delete(withMappings('m1'), ctx(), recordingSteps({ stopAt: 'delete-event-source-mapping' }))).rejects.toMatchObject({ name: 'TagsChanged' });
+      expect(commandOrder()).toEqual(['ListEventSourceMappings']);
+    });
+
+    it('leaves the function when its own step is stopped', async () => {
+      lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [{ UUID: 'm1' }] });
+      lambda.on(DeleteEventSourceMappingCommand).resolves({ State: 'Deleting' });
+      lambda.on(GetEventSourceMappingCommand).rejects(notFound());
+      const steps = recordingSteps({ stopAt: 'delete' });
+      await expect(handler.delete(withMappings('m1'), ctx(), steps)).rejects.toMatchObject({ name: 'TagsChanged' });
+      expect(steps.log.map((s) => s.name)).toEqual(['delete-event-source-mapping']);
+      expect(lambda).toHaveReceivedCommandWith(DeleteEventSourceMappingCommand, { UUID: 'm1' });
+      expect(lambda).not.toHaveReceivedCommand(DeleteFunctionCommand);
+    });
+
+    it('leaves not-found on the final delete to the core', async () => {
+      lambda.on(ListEventSourceMappingsCommand).resolves({});
+      lambda.on(DeleteFunctionCommand).rejects(notFound());
+      await expect(handler.delete(live(), ctx(), recordingSteps())).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    });
+
+    it('stops when the run is aborted while a mapping is still there', async () => {
+      lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [{ UUID: 'm1' }] });
+      lambda.on(DeleteEventSourceMappingCommand).resolves({ State: 'Deleting' });
+      lambda.on(GetEventSourceMappingCommand).resolves({ UUID: 'm1', State: 'Deleting' });
+      const abort = new AbortController();
+      abort.abort();
+      await expect(handler.delete(withMappings('m1'), testContext({ waitTimeoutSeconds: 60, signal: abort.signal }), recordingSteps())).rejects.toMatchObject({ name: 'AbortError' });
+      expect(lambda).not.toHaveReceivedCommand(DeleteFunctionCommand);
+    });
+
+    it('fails when a mapping outlasts the wait timeout', async () => {
+      vi.useFakeTimers();
+      lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [{ UUID: 'm1' }] });
+      lambda.on(DeleteEventSourceMappingCommand).resolves({ State: 'Deleting' });
+      lambda.on(GetEventSourceMappingCommand).resolves({ UUID: 'm1', State: 'Deleting' });
+      const done = handler.delete(withMappings('m1'), testContext({ waitTimeoutSeconds: 5 }), recordingSteps());
+      const failed = expect(done).rejects.toMatchObject({ name: 'TimeoutError' });
+      await vi.advanceTimersByTimeAsync(10_000);
+      await failed;
+      expect(lambda).not.toHaveReceivedCommand(DeleteFunctionCommand);
+    });
   });
 });

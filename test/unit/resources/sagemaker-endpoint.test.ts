@@ -1,9 +1,9 @@
-import { DeleteEndpointCommand, DescribeEndpointCommand, ListTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { DeleteEndpointCommand, DescribeEndpointCommand, ListEndpointsCommand, ListTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GONE } from '../../../src/resources/handler.js';
 import { sagemakerEndpoint as handler } from '../../../src/resources/sagemaker-endpoint.js';
-import { awsError, refFor, testContext } from '../../helpers/context.js';
+import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../helpers/context.js';
 
 const sm = mockClient(SageMakerClient);
 const ARN = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/nova-ep';
@@ -11,15 +11,20 @@ const CONFIG = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/Nova-Co
 const ctx = () => testContext({ waitTimeoutSeconds: 60 });
 const notFound = () => awsError('ValidationException', 'Could not find endpoint "nova-ep".');
 
+/** The operations the mock received, without `Command`. */
+const sent = () => sm.calls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''));
+
 describe('sagemaker:endpoint', () => {
   beforeEach(() => sm.reset());
   afterEach(() => vi.useRealTimers());
 
-  it('owns endpoint ARNs only, not endpoint configs', () => {
+  it('owns endpoint ARNs only, not endpoint configs, and may use endpoint configs', () => {
+    expect(handler.type).toBe('sagemaker:endpoint');
     expect(handler.arnPattern.test(ARN)).toBe(true);
     expect(handler.arnPattern.test(CONFIG)).toBe(false);
     expect(handler.nameOf(ARN)).toBe('nova-ep');
-    expect(handler.dependsOn).toEqual(['sagemaker:endpoint-config']);
+    expect(handler.references).toEqual(['sagemaker:endpoint-config']);
+    expect(handler.reads).toEqual(['DescribeEndpoint', 'ListEndpoints', 'ListTags']);
   });
 
   it('describes config, live tags and the endpoint config it uses', async () => {
@@ -42,31 +47,81 @@ describe('sagemaker:endpoint', () => {
     expect(d !== GONE && d.uses).toEqual([]);
   });
 
-  it('reads current tags after checking the endpoint still exists', async () => {
-    sm.on(DescribeEndpointCommand).resolves({ EndpointName: 'nova-ep' });
+  it('reads what it uses with DescribeEndpoint alone', async () => {
+    sm.on(DescribeEndpointCommand).resolves({ EndpointName: 'nova-ep', EndpointConfigName: 'Nova-Config' });
+    expect(await handler.readUses?.(refFor(handler, ARN), ctx())).toEqual([CONFIG]);
+    expect(sent()).toEqual(['DescribeEndpoint']);
+  });
+
+  it('reads current tags with ListTags alone', async () => {
     sm.on(ListTagsCommand).resolves({ Tags: [{ Key: 'team', Value: 'ml' }] });
     expect(await handler.currentTags(refFor(handler, ARN), ctx())).toEqual({ team: 'ml' });
+    expect(sent()).toEqual(['ListTags']);
   });
 
   it('reports an endpoint that no longer exists as gone', async () => {
     sm.on(DescribeEndpointCommand).rejects(notFound());
     expect(await handler.describe(refFor(handler, ARN), ctx())).toBe(GONE);
-    expect(await handler.currentTags(refFor(handler, ARN), ctx())).toBe(GONE);
+    expect(await handler.readUses?.(refFor(handler, ARN), ctx())).toBe(GONE);
     expect(sm).not.toHaveReceivedCommand(ListTagsCommand);
+    sm.on(ListTagsCommand).rejects(awsError('InternalFailure', 'no such resource', 500));
+    expect(await handler.currentTags(refFor(handler, ARN), ctx())).toBe(GONE);
   });
 
-  it('lets access errors through from describe', async () => {
+  it('lets access errors through from describe and currentTags', async () => {
     sm.on(DescribeEndpointCommand).rejects(awsError('AccessDeniedException', 'not allowed', 403));
     await expect(handler.describe(refFor(handler, ARN), ctx())).rejects.toThrow('not allowed');
+    sm.on(ListTagsCommand).rejects(awsError('AccessDeniedException', 'no ListTags', 403));
+    await expect(handler.currentTags(refFor(handler, ARN), ctx())).rejects.toThrow('no ListTags');
   });
 
-  it('deletes by name and lets other errors through', async () => {
+  it('lists every endpoint of the region by ARN', async () => {
+    const e = (n: string) => `arn:aws:sagemaker:us-east-1:123456789012:endpoint/${n}`;
+    const at = new Date();
+    sm.on(ListEndpointsCommand)
+      .resolvesOnce({ Endpoints: [{ EndpointName: 'a', EndpointArn: e('a'), CreationTime: at, LastModifiedTime: at, EndpointStatus: 'InService' }], NextToken: 'n' })
+      .resolvesOnce({ Endpoints: [{ EndpointName: 'b', EndpointArn: e('b'), CreationTime: at, LastModifiedTime: at, EndpointStatus: 'Failed' }] });
+    expect(await handler.list?.(ctx(), 'us-east-1')).toEqual([{ arn: e('a') }, { arn: e('b') }]);
+    expect(sm).toHaveReceivedNthSpecificCommandWith(2, ListEndpointsCommand, { MaxResults: 100, NextToken: 'n' });
+  });
+
+  it('sends only its declared reads, the waiter included', async () => {
+    sm.on(DescribeEndpointCommand).resolves({ EndpointConfigName: 'c' });
+    sm.on(ListTagsCommand).resolves({ Tags: [] });
+    sm.on(ListEndpointsCommand).resolves({ Endpoints: [] });
+    await handler.describe(refFor(handler, ARN), ctx());
+    await handler.readUses?.(refFor(handler, ARN), ctx());
+    await handler.list?.(ctx(), 'us-east-1');
+    sm.on(ListTagsCommand).rejects(awsError('InternalFailure', 'x', 500));
+    await handler.currentTags(refFor(handler, ARN), ctx()).catch(() => undefined);
+    sm.on(DescribeEndpointCommand).rejects(notFound());
+    await handler.waitUntilGone?.(refFor(handler, ARN), ctx());
+    expect(new Set(sent())).toEqual(new Set(['DescribeEndpoint', 'ListTags', 'ListEndpoints']));
+    for (const op of sent()) expect(handler.reads).toContain(op);
+  });
+
+  it('needs ListTags, DescribeEndpoint (the waiter) and DeleteEndpoint on the endpoint', () => {
+    expect(handler.actions(liveFor(handler, ARN))).toEqual([
+      { action: 'sagemaker:ListTags', resource: ARN },
+      { action: 'sagemaker:DescribeEndpoint', resource: ARN },
+      { action: 'sagemaker:DeleteEndpoint', resource: ARN },
+    ]);
+  });
+
+  it('deletes by name in one step and lets errors through', async () => {
     sm.on(DeleteEndpointCommand).resolves({});
-    await handler.delete(refFor(handler, ARN), ctx());
+    const steps = recordingSteps();
+    await handler.delete(liveFor(handler, ARN), ctx(), steps);
+    expect(steps.log).toEqual([{ name: 'delete' }]);
     expect(sm).toHaveReceivedCommandWith(DeleteEndpointCommand, { EndpointName: 'nova-ep' });
     expect(sm).toHaveReceivedCommandTimes(DeleteEndpointCommand, 1);
     sm.on(DeleteEndpointCommand).rejects(awsError('AccessDeniedException', 'denied', 403));
-    await expect(handler.delete(refFor(handler, ARN), ctx())).rejects.toThrow('denied');
+    await expect(handler.delete(liveFor(handler, ARN), ctx(), recordingSteps())).rejects.toThrow('denied');
+  });
+
+  it('sends nothing when the delete step is stopped', async () => {
+    await expect(handler.delete(liveFor(handler, ARN), ctx(), recordingSteps({ stopAt: 'delete' }))).rejects.toThrow('no longer match');
+    expect(sm).not.toHaveReceivedAnyCommand();
   });
 
   it('is gone once Describe says it cannot be found (first poll, no sleeping)', async () => {

@@ -1,0 +1,143 @@
+import { partition as partitionOf } from '@aws-sdk/core/client';
+import { arnKey } from '../aws/arn.js';
+import type { AwsClients } from '../aws/clients.js';
+import { describeError } from '../aws/errors.js';
+import type { Throughput } from '../aws/throughput.js';
+import type { ResourceRef } from '../model.js';
+import type { Hold, User } from '../plan/scope.js';
+import { clientOf, GONE, type HandlerContext, type ResourceHandler } from '../resources/handler.js';
+import type { Registry } from '../resources/registry.js';
+import { refOf } from './reconcile.js';
+
+export interface UsageScan {
+  /** Every live resource of a type that may use a candidate, with what it uses. */
+  readonly users: User[];
+  readonly holds: Hold[];
+  /** Regions where users were looked for (all enabled regions when a global candidate was checked). */
+  readonly examinedRegions: readonly string[];
+  /** Calls it made, for the benchmark: list pages are counted by the SDK; here, listings and reads. */
+  readonly listings: number;
+  readonly reads: number;
+}
+
+export interface UsageOptions {
+  readonly registry: Registry;
+  readonly ctx: HandlerContext;
+  readonly aws: AwsClients;
+  readonly throughput: Throughput;
+  /** Candidates: resources that may be deleted if nothing that stays uses them. */
+  readonly candidates: readonly ResourceRef[];
+  /** What the run already read: the uses of every described resource, by arnKey (reused, never read twice). */
+  readonly known: ReadonlyMap<string, readonly string[]>;
+  /** The run's regions; the first is home (IAM, EC2 DescribeRegions). */
+  readonly regions: readonly string[];
+  readonly partition: string;
+}
+
+/**
+ * Who uses each candidate, from the live account: for every candidate type that others may reference,
+ * every resource of every supported type that can reference it is listed, in the candidate's region, or
+ * in every region enabled for the account when the candidate is global (IAM). The decision then depends
+ * only on the account's state, not on the path discovery took. Listings use the maximum page size;
+ * what discovery and describe already read is reused. A listing or read that fails holds back what its
+ * type may use.
+ */
+export async function scanUsers(o: UsageOptions): Promise<UsageScan> {
+  const holds: Hold[] = [];
+  const users = new Map<string, User>();
+  let listings = 0;
+  let reads = 0;
+  const home = o.regions[0] ?? 'us-east-1';
+
+  const targetTypes = new Set(o.candidates.map((c) => c.type).filter((t) => o.registry.referenceable.has(t)));
+  if (targetTypes.size === 0) return { users: [], holds, examinedRegions: o.regions, listings, reads };
+
+  const needsAll = [...targetTypes].some((t) => o.registry.byType(t)?.global);
+  let examined: readonly string[] = o.regions;
+  if (needsAll) {
+    try {
+      examined = await enabledRegions(o.aws, home, o.partition);
+    } catch (err) {
+      const global = [...targetTypes].filter((t) => o.registry.byType(t)?.global);
+      holds.push({
+        types: global,
+        region: undefined,
+        by: 'ec2:DescribeRegions',
+        reason: `the regions enabled for the account could not be listed (EC2 DescribeRegions: ${describeError(err)}), so users elsewhere are unknown`,
+        failure: { arn: 'ec2:DescribeRegions', type: 'ec2:regions', region: home, name: 'enabled regions', error: `could not list them: ${describeError(err)}` },
+      });
+    }
+  }
+
+  // (user type, region) pairs to list, each once.
+  const jobs = new Map<string, { handler: ResourceHandler; region: string }>();
+  for (const t of targetTypes) {
+    const target = o.registry.byType(t);
+    const regions = target?.global ? examined : [...new Set(o.candidates.filter((c) => c.type === t).map((c) => c.region))];
+    for (const u of o.registry.usersOf(t)) {
+      const where = u.global ? [home] : regions;
+      for (const region of where) jobs.set(`${u.type}|${region}`, { handler: u, region });
+    }
+  }
+
+  await Promise.all(
+    [...jobs.values()].map(async ({ handler, region }) => {
+      const lane = clientOf(handler);
+      let listed;
+      try {
+        listings += 1;
+        listed = await o.throughput.run(lane, region, 'read', () => handler.list!(o.ctx, region));
+      } catch (err) {
+        holds.push({
+          types: handler.references,
+          region: handler.global ? undefined : region,
+          by: `${handler.type} in ${region}`,
+          reason: `the ${handler.type} resources of ${region} could not be listed (${describeError(err)}), so whether one uses it is unknown`,
+          failure: { arn: `${handler.type}/${region}`, type: handler.type, region, name: `every ${handler.type} of ${region}`, error: `could not list them: ${describeError(err)}` },
+        });
+        return;
+      }
+      await Promise.all(
+        listed.map(async (l) => {
+          const key = arnKey(l.arn);
+          const ref = refOf(handler, l.arn, region, home);
+          let uses = l.uses ?? o.known.get(key);
+          if (!uses) {
+            try {
+              reads += 1;
+              const read = await o.throughput.run(lane, ref.region, 'read', () =>
+                handler.readUses ? handler.readUses(ref, o.ctx) : handler.describe(ref, o.ctx).then((d) => (d === GONE ? GONE : d.uses)),
+              );
+              if (read === GONE) return; // deleted since it was listed: it uses nothing any more
+              uses = read;
+            } catch (err) {
+              holds.push({
+                types: handler.references,
+                region: ref.region,
+                by: ref.arn,
+                reason: `${ref.type} ${ref.name} (${ref.region}), which could not be read (${describeError(err)}), may use it`,
+                failure: { arn: ref.arn, type: ref.type, region: ref.region, name: ref.name, error: `could not read it: ${describeError(err)}` },
+              });
+              return;
+            }
+          }
+          users.set(key, { ref, uses });
+        }),
+      );
+    }),
+  );
+  return { users: [...users.values()], holds, examinedRegions: examined, listings, reads };
+}
+
+/** The regions enabled for the account, in the run's partition (EC2 DescribeRegions, opt-in regions that are not opted in excluded). */
+export async function enabledRegions(aws: AwsClients, home: string, partition: string): Promise<string[]> {
+  const { DescribeRegionsCommand } = await import('@aws-sdk/client-ec2');
+  const ec2 = await aws.get('ec2', home);
+  const out = await ec2.send(new DescribeRegionsCommand({ AllRegions: false }));
+  const names = (out.Regions ?? [])
+    .filter((r) => r.OptInStatus !== 'not-opted-in')
+    .flatMap((r) => (r.RegionName ? [r.RegionName] : []))
+    .filter((r) => (partitionOf(r) as { name: string }).name === partition);
+  if (names.length === 0) throw new Error('DescribeRegions returned no region');
+  return [...new Set(names)].sort();
+}

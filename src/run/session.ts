@@ -1,0 +1,64 @@
+import { AwsClients, defaultRegion, readOnlyOperations } from '../aws/clients.js';
+import { Throughput } from '../aws/throughput.js';
+import { NovaError } from '../errors.js';
+import type { AwsOptions } from '../options.js';
+import { accountAlias, callerIdentity, checkAccount } from '../preflight/identity.js';
+import { validateRegions } from '../preflight/regions.js';
+import type { HandlerContext } from '../resources/handler.js';
+import type { Registry } from '../resources/registry.js';
+import type { Ui } from '../ui/ui.js';
+import type { RunEnv, Who } from './gather.js';
+
+export interface Session {
+  readonly env: RunEnv;
+  readonly who: Who;
+  readonly regions: readonly string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Preflight shared by every command that calls AWS: regions (offline), clients (read-only ones in a
+ * dry run), STS caller identity, the account guard, and the account's alias.
+ */
+export async function openSession(o: {
+  readonly aws: AwsOptions;
+  readonly regions: readonly string[];
+  readonly readOnly: boolean;
+  readonly ui: Ui;
+  readonly signal: AbortSignal;
+  readonly registry: Registry;
+  readonly clients?: AwsClients | undefined;
+  readonly wantAlias?: boolean;
+}): Promise<Session> {
+  let regions = [...o.regions];
+  if (regions.length === 0) {
+    const r = await defaultRegion(o.aws.profile);
+    if (!r) throw new NovaError('no region: pass --region, or set AWS_REGION / a region in your AWS profile');
+    regions = [r];
+  }
+  const { partition } = validateRegions(regions);
+  const aws =
+    o.clients ??
+    new AwsClients({
+      profile: o.aws.profile,
+      endpoint: o.aws.endpointUrl,
+      readOnly: o.readOnly ? readOnlyOperations(o.registry.reads) : undefined,
+    });
+  const close = async () => {
+    if (!o.clients) await aws.destroy();
+  };
+  try {
+    const home = regions[0] as string;
+    const identity = await callerIdentity(aws, home);
+    o.ui.info(`Account ${identity.account} as ${identity.arn}`);
+    checkAccount(identity, o.aws.account);
+    const alias = o.wantAlias ? await accountAlias(aws, home) : undefined;
+    // Waiters get no abort signal: after the first Ctrl-C the deletes in flight are seen through to the end.
+    const ctx: HandlerContext = { aws, waitTimeoutSeconds: o.aws.waitTimeout };
+    const env: RunEnv = { aws, ctx, throughput: new Throughput(), registry: o.registry, ui: o.ui, signal: o.signal };
+    return { env, who: { identity, partition, alias }, regions, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,135 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { Factory } from '../../scripts/lib/factory.js';
+import { snapshot } from '../../scripts/lib/world.js';
+import type { Outcome, Report } from '../../src/model.js';
+import { describeWithMoto, runCli } from './harness.js';
+import { startProxy } from './proxy.js';
+
+const TAG = { project: 'scope-test' };
+const OTHER = { project: 'someone-else' };
+
+describeWithMoto('nothing in use is ever deleted: the scope decision on moto', (moto) => {
+  let f: Factory;
+  let backupDir: string;
+  const run = async (extra: string[] = [], env: Record<string, string> = {}) => {
+    const r = await runCli(['--tag', 'project=scope-test', '--region', 'us-east-1', '--json', '--backup-dir', backupDir, ...extra], { moto: moto(), env });
+    expect(r.stderr).not.toMatch(/unexpected error/);
+    return { ...r, report: JSON.parse(r.stdout) as Report };
+  };
+  const byName = (report: Report, name: string): Outcome | undefined => report.resources.find((o) => o.name === name);
+
+  beforeEach(async () => {
+    await moto().reset();
+    f = new Factory(moto().url);
+    backupDir = await mkdtemp(join(tmpdir(), 'nova-scope-'));
+  });
+  afterEach(() => f.close());
+
+  it('keeps a tagged role used by an untagged function, model or notebook, or by a function in another region; deletes the unused one', async () => {
+    const fnRole = await f.role('scope-fn-untagged', TAG);
+    const modelRole = await f.role('scope-model-untagged', TAG);
+    const nbRole = await f.role('scope-nb-untagged', TAG);
+    const westRole = await f.role('scope-fn-west', TAG);
+    await f.role('scope-unused', TAG);
+    const pairRole = await f.role('scope-tagged-user', TAG);
+    await f.fn('platform-etl', fnRole, 'us-east-1');
+    await f.model('shared-model', modelRole, 'us-east-1', OTHER);
+    await f.notebook('team-notebook', nbRole, 'us-east-1');
+    await f.fn('west-job', westRole, 'us-west-2', TAG); // tagged, but --region is us-east-1: it stays
+    await f.fn('scope-worker', pairRole, 'us-east-1', TAG);
+
+    const { code, report } = await run(['--yes']);
+    expect(report.resources.filter((o) => o.status === 'failed')).toEqual([]);
+    expect(code).toBe(0);
+    expect(byName(report, 'scope-fn-untagged')).toMatchObject({ status: 'skipped', rule: 'in-use', reason: 'used by lambda:function platform-etl (us-east-1), which stays' });
+    expect(byName(report, 'scope-model-untagged')).toMatchObject({ rule: 'in-use', reason: 'used by sagemaker:model shared-model (us-east-1), which stays' });
+    expect(byName(report, 'scope-nb-untagged')).toMatchObject({ rule: 'in-use', reason: 'used by sagemaker:notebook-instance team-notebook (us-east-1), which stays' });
+    expect(byName(report, 'scope-fn-west')).toMatchObject({ rule: 'in-use', reason: 'used by lambda:function west-job (us-west-2), which stays' });
+    expect(byName(report, 'scope-unused')).toMatchObject({ status: 'deleted', rule: 'delete' });
+    expect(byName(report, 'scope-tagged-user')).toMatchObject({ status: 'deleted' });
+    expect(byName(report, 'scope-worker')).toMatchObject({ status: 'deleted' });
+
+    const left = await snapshot(moto().url);
+    expect(left.roles).toEqual(['scope-fn-untagged', 'scope-fn-west', 'scope-model-untagged', 'scope-nb-untagged']);
+    expect(left.functions).toEqual(['platform-etl']);
+    expect((await snapshot(moto().url, 'us-west-2')).functions).toEqual(['west-job']);
+  });
+
+  it('an MLOps-like world run twice keeps the same roles both times, for the same reason', async () => {
+    // A tagged endpoint on an untagged config, whose untagged model runs as a tagged role.
+    const role = await f.role('mlops-exec', TAG);
+    await f.model('mlops-model', role, 'us-east-1');
+    await f.endpointConfig('mlops-config', 'mlops-model', 'us-east-1');
+    await f.endpoint('mlops-endpoint', 'mlops-config', 'us-east-1', TAG);
+    await f.bucket('mlops-artifacts', 'us-east-1', TAG);
+
+    const first = await run(['--yes']);
+    expect(first.code).toBe(0);
+    expect(byName(first.report, 'mlops-endpoint')?.status).toBe('deleted');
+    expect(byName(first.report, 'mlops-artifacts')?.status).toBe('deleted');
+    const kept = byName(first.report, 'mlops-exec');
+    expect(kept).toMatchObject({ status: 'skipped', rule: 'in-use', reason: 'used by sagemaker:model mlops-model (us-east-1), which stays' });
+
+    // The endpoint that led to the model is gone now: the decision must not change.
+    const second = await run(['--yes']);
+    expect(second.code).toBe(0);
+    expect(byName(second.report, 'mlops-exec')).toEqual(kept);
+    expect((await snapshot(moto().url)).roles).toEqual(['mlops-exec']);
+  });
+
+  it('a tagged resource of an unsupported type holds back the role it may use, and the run exits 1', async () => {
+    const role = await f.role('training-exec', TAG);
+    await f.trainingJob('nova-finetune', role, 'us-east-1', TAG);
+    await f.bucket('training-data', 'us-east-1', TAG);
+
+    const { code, report } = await run(['--yes']);
+    expect(code).toBe(1);
+    expect(report.resources.find((o) => o.status === 'unsupported')?.arn).toMatch(/training-job\/nova-finetune$/);
+    expect(byName(report, 'training-exec')).toMatchObject({ status: 'skipped', rule: 'held-back', reason: expect.stringMatching(/^held back: sagemaker:training-job .*nova-finetune.*unsupported type/) });
+    // What the unsupported type cannot use is still cleaned.
+    expect(byName(report, 'training-data')?.status).toBe('deleted');
+    expect((await snapshot(moto().url)).roles).toEqual(['training-exec']);
+  });
+
+  it('a dry run decides exactly as the real run does', async () => {
+    const role = await f.role('dry-exec', TAG);
+    await f.fn('dry-untagged', role, 'us-east-1');
+    await f.role('dry-unused', TAG);
+    const dry = await run(['--dry-run']);
+    expect(dry.code).toBe(0);
+    const decisions = (r: Report) => r.resources.map((o) => `${o.name} ${o.rule}${o.rule === 'delete' ? '' : ` ${o.reason ?? ''}`}`).sort();
+    const real = await run(['--yes']);
+    expect(decisions(real.report)).toEqual(decisions(dry.report));
+    expect(byName(dry.report, 'dry-unused')?.status).toBe('planned');
+    expect(byName(real.report, 'dry-unused')?.status).toBe('deleted');
+  });
+
+  it('AccessDenied on reading a resource that may use a candidate keeps what it may use, and exits 1', async () => {
+    // What the least-privilege policy gives for untagged resources: DescribeEndpointConfig denied on them.
+    const role = await f.role('denied-exec', TAG);
+    await f.model('denied-model', role, 'us-east-1', TAG);
+    await f.endpointConfig('untagged-config', 'denied-model', 'us-east-1');
+    await f.role('denied-unused', TAG);
+    const proxy = await startProxy(moto().url);
+    try {
+      const denied = proxy.fail((r) => r.operation === 'DescribeEndpointConfig' && r.body.includes('untagged-config'), { code: 'AccessDeniedException', message: 'not authorized' });
+      const r = await runCli(['--tag', 'project=scope-test', '--region', 'us-east-1', '--json', '--yes', '--backup-dir', backupDir], { endpoint: proxy.url });
+      expect(denied.hits).toBeGreaterThan(0);
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.stdout) as Report;
+      expect(byName(report, 'untagged-config')).toMatchObject({ status: 'failed', rule: 'unreadable', error: expect.stringMatching(/AccessDenied/) });
+      expect(byName(report, 'denied-model')).toMatchObject({ status: 'skipped', rule: 'held-back', reason: expect.stringMatching(/untagged-config.*could not be read/) });
+      expect(byName(report, 'denied-exec')).toMatchObject({ status: 'skipped' });
+      expect(['held-back', 'in-use']).toContain(byName(report, 'denied-exec')?.rule);
+      expect(byName(report, 'denied-unused')?.status).toBe('deleted');
+      const left = await snapshot(moto().url);
+      expect(left.roles).toEqual(['denied-exec']);
+      expect(left.models).toEqual(['denied-model']);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
