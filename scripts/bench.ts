@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -107,6 +107,10 @@ try {
 
   const dry = await runCli(moto, ['--tag', 'project=bench', '--dry-run', '--json']);
   const backupDir = await mkdtemp(join(tmpdir(), 'nova-bench-'));
+  // What the usage check costs: read from the plan document it writes.
+  const planPath = join(backupDir, 'plan.json');
+  await runCli(moto, ['plan', '--tag', 'project=bench', '--json', '--out', planPath]);
+  const usage = (JSON.parse(await readFile(planPath, 'utf8')) as { usageCheck: { listings: number; reads: number; regions: number } }).usageCheck;
   const real = await runCli(moto, ['--tag', 'project=bench', '--yes', '--json', '--backup-dir', backupDir]);
   const report = JSON.parse(real.stdout) as { summary: { deleted: number; failed: number } };
   const help = await runCli(moto, ['--help']);
@@ -125,6 +129,11 @@ try {
   ];
   console.log('\n| run | wall time | peak RSS |\n| --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  console.log(
+    `\nusage check (who uses the ${R} roles and ${M} models): ${usage.listings} listings over ${usage.regions} regions ` +
+      `(${(usage.listings / usage.regions).toFixed(1)} per region), ${usage.reads} single reads of resources discovery had not read; ` +
+      `no call per role`,
+  );
   if (real.code !== 0 || one.code !== 0) {
     console.error(`a cleanup exited with ${real.code}/${one.code}`);
     process.exitCode = 1;

@@ -78,17 +78,22 @@ export function confirmLines(s: ConfirmSummary): string[] {
   return lines;
 }
 
+/** True when what the user typed is the account id or its alias (surrounding spaces ignored). Pure. */
+export function confirmAccepted(s: Pick<ConfirmSummary, 'account' | 'alias'>, typed: string): boolean {
+  const t = typed.trim();
+  return t === s.account || (s.alias !== undefined && s.alias !== '' && t === s.alias);
+}
+
 /** A person at a terminal: prompts on stderr (stdout may be a pipe for --json). */
 export class InteractiveUi extends TerminalUi {
   async confirmPlan(s: ConfirmSummary): Promise<boolean> {
     const { input } = await import('@inquirer/prompts');
     for (const l of confirmLines(s)) this.line(this.streams.err, l);
-    const expected = [s.account, ...(s.alias ? [s.alias] : [])];
     const answer = await input(
       { message: `Type the account id${s.alias ? ' (or its alias)' : ''} to confirm, or anything else to stop:` },
       { output: this.streams.err },
     );
-    return expected.includes(answer.trim());
+    return confirmAccepted(s, answer);
   }
 
   async confirmResource(q: ResourceQuestion): Promise<Answer> {

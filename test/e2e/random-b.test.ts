@@ -1,0 +1,3 @@
+import { randomWorldSuite } from './random-worlds.js';
+
+randomWorldSuite(1, 2);
