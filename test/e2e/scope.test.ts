@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Factory } from '../../scripts/lib/factory.js';
-import { snapshot } from '../../scripts/lib/world.js';
+import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectCommand, PutObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { clientConfig, snapshot } from '../../scripts/lib/world.js';
 import type { Outcome, Report } from '../../src/model.js';
 import { describeWithMoto, runCli } from './harness.js';
 import { startProxy } from './proxy.js';
@@ -131,5 +132,28 @@ describeWithMoto('nothing in use is ever deleted: the scope decision on moto', (
     } finally {
       await proxy.stop();
     }
+  });
+
+  it('a bucket under Object Lock in compliance mode is blocked before anything is removed from it', async () => {
+    const s3 = new S3Client(clientConfig(moto().url, 'us-east-1'));
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'locked-artifacts', ObjectLockEnabledForBucket: true }));
+      await s3.send(new PutBucketTaggingCommand({ Bucket: 'locked-artifacts', Tagging: { TagSet: [{ Key: 'project', Value: 'scope-test' }] } }));
+      await s3.send(
+        new PutObjectLockConfigurationCommand({
+          Bucket: 'locked-artifacts',
+          ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 1 } } },
+        }),
+      );
+      await s3.send(new PutObjectCommand({ Bucket: 'locked-artifacts', Key: 'model.bin', Body: 'weights' }));
+    } finally {
+      s3.destroy();
+    }
+    await f.bucket('plain-artifacts', 'us-east-1', TAG);
+    const { code, report } = await run(['--yes']);
+    expect(code).toBe(0);
+    expect(byName(report, 'locked-artifacts')).toMatchObject({ status: 'blocked', rule: 'blocked', reason: expect.stringMatching(/compliance mode \(1 day\)/) });
+    expect(byName(report, 'plain-artifacts')?.status).toBe('deleted');
+    expect((await snapshot(moto().url)).buckets).toEqual(['locked-artifacts versions=1 markers=0']);
   });
 });
