@@ -43,7 +43,11 @@ const selectionOptions = (c: Command): Command =>
     .option('-t, --tag <Key=Value>', 'tag to match, repeatable (Key=v1,v2, Key, or Key="" for an empty value); all must match', collect)
     .option('-r, --region <region>', 'region to clean, repeatable or comma-separated (default: from the AWS config chain)', collect)
     .option('--include-type <service:type>', "only these types, repeatable ('sagemaker:*' allowed)", collect)
-    .option('--exclude-type <service:type>', 'never these types, repeatable', collect);
+    .option('--exclude-type <service:type>', 'never these types, repeatable', collect)
+    .option('--all-regions', 'every region enabled for the account (instead of --region)')
+    .addOption(new Option('--discovery <how>', 'tagging: the Tagging API (own listings where it does not reach); list: each type\'s own list + tags calls; both: a cross-check').choices(['tagging', 'list', 'both']).default('tagging'))
+    .option('--delete-shared-log-groups', 'also delete tagged account-wide log groups every job of a service writes to (protected by default)')
+    .option('--delete-studio-efs', "delete a Studio domain's EFS home volume with the domain (retained by default)");
 
 const awsOptions = (c: Command): Command =>
   c
@@ -68,6 +72,9 @@ function normalize(raw: Record<string, unknown>): Record<string, unknown> {
     includeType: raw.includeType ?? [],
     excludeType: raw.excludeType ?? [],
     dryRun: raw.dryRun === true,
+    allRegions: raw.allRegions === true,
+    deleteSharedLogGroups: raw.deleteSharedLogGroups === true,
+    deleteStudioEfs: raw.deleteStudioEfs === true,
     interactive: raw.interactive === true,
     yes: raw.yes === true,
     json: raw.json === true,
@@ -138,6 +145,27 @@ export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
     const r = normalize(raw);
     const aws = parseAwsOptions(r);
     setExit(await runResume({ ...aws, file, yes: r.yes === true }, await deps(aws.json, r.yes === true, signal)));
+  });
+
+  const tag = program
+    .command('tag')
+    .description('tag resources found by their names (untagged Nova leftovers), so that the next cleanup is tag-scoped; never deletes')
+    .option('--name-prefix <prefix>', 'a name prefix to look for, repeatable', collect)
+    .addOption(new Option('--preset <name>', "names a known tool gives what it creates ('nova': the Nova customization SDK)").choices(['nova']))
+    .option('-t, --tag <Key=Value>', 'the tag to add, repeatable (a value is required)', collect)
+    .option('--type <service:type>', 'only these types, repeatable', collect)
+    .option('-r, --region <region>', 'region to look in, repeatable or comma-separated', collect)
+    .option('--all-regions', 'every region enabled for the account')
+    .option('--dry-run', 'show what would be tagged; change nothing')
+    .option('-i, --interactive', 'ask for each resource')
+    .option('-y, --yes', 'ask nothing (required when there is no terminal)')
+    .option('--backup-dir <dir>', 'where the journal of what was tagged is written', './nova-cleanup-backups');
+  awsOptions(tag);
+  tag.action(async (raw: Record<string, unknown>) => {
+    const [{ parseTagCommand }, { runTag }, { registry }] = await Promise.all([import('./options.js'), import('./commands/tag.js'), import('./resources/index.js')]);
+    const opts = parseTagCommand(normalize({ ...raw, includeType: raw.type }), registry.handlers.map((h) => h.type));
+    if (opts.interactive && !terminalAttached() && !opts.dryRun) throw new NovaError('--interactive needs a terminal to ask in');
+    setExit(await runTag(opts, await deps(opts.json, opts.yes || opts.dryRun, signal)));
   });
 
   program

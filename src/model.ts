@@ -25,7 +25,7 @@ export interface ResourceRef {
  * Final status of one resource in a run. `planned` only appears in a dry run and in `plan`; `blocked`
  * is a delete that cannot succeed yet (Object Lock, a commitment term) and is shown before anything starts.
  */
-export type Status = 'deleted' | 'failed' | 'skipped' | 'gone' | 'unsupported' | 'planned' | 'blocked';
+export type Status = 'deleted' | 'failed' | 'skipped' | 'gone' | 'unsupported' | 'planned' | 'blocked' | 'retained';
 
 /**
  * The rule that decided a resource's fate. Every outcome names one, in the plan and in the report, so
@@ -54,6 +54,8 @@ export type Rule =
   | 'declined'
   /** Its delete cannot succeed now (Object Lock, ...): shown before anything starts. */
   | 'blocked'
+  /** AWS keeps it and has no delete for it (a finished job's record): nothing to do, never a failure. */
+  | 'retained-by-aws'
   /** It no longer exists. */
   | 'gone'
   /** No handler knows its type; it is left alone and holds back what its service may use. */
@@ -111,6 +113,7 @@ export interface Summary {
   readonly unsupported: number;
   readonly planned: number;
   readonly blocked: number;
+  readonly retained: number;
 }
 
 export interface Report {

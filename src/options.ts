@@ -15,6 +15,11 @@ export interface AwsOptions {
 export interface SelectionOptions {
   readonly tags: TagFilter[];
   readonly regions: string[];
+  /** `--all-regions`: every region enabled for the account (read after the identity check). */
+  readonly allRegions: boolean;
+  readonly discovery: 'tagging' | 'list' | 'both';
+  /** Explicit options some types honour (off by default). */
+  readonly settings: { readonly deleteSharedLogGroups: boolean; readonly deleteStudioEfs: boolean };
   readonly includeTypes: string[];
   readonly excludeTypes: string[];
 }
@@ -86,6 +91,10 @@ const selectionSchema = {
   region: z.array(z.string().min(1, 'must not be empty')).default([]),
   includeType: z.array(z.string().regex(typePattern, 'must look like service:type or service:*')).default([]),
   excludeType: z.array(z.string().regex(typePattern, 'must look like service:type or service:*')).default([]),
+  discovery: z.enum(['tagging', 'list', 'both'], { error: 'must be tagging, list or both' }).default('tagging'),
+  allRegions: z.boolean().default(false),
+  deleteSharedLogGroups: z.boolean().default(false),
+  deleteStudioEfs: z.boolean().default(false),
 };
 const confirmSchema = {
   interactive: z.boolean().default(false),
@@ -104,6 +113,7 @@ const flagNames: Record<string, string> = {
   account: '--account',
   waitTimeout: '--wait-timeout',
   out: '--out',
+  discovery: '--discovery',
 };
 
 function parseWith<S extends z.ZodRawShape>(shape: S, raw: Record<string, unknown>): z.infer<z.ZodObject<S>> {
@@ -149,7 +159,17 @@ export function parseSelection(raw: Record<string, unknown>, knownTypes: readonl
     const known = t.endsWith(':*') ? knownTypes.some((k) => k.startsWith(t.slice(0, -1))) : knownTypes.includes(t);
     if (!known) throw new NovaError(`unknown type "${t}"; see \`nova-cleanup types\` (known: ${knownTypes.join(', ')})`);
   }
-  return { tags, regions: [...new Set(regions)], includeTypes: o.includeType, excludeTypes: o.excludeType };
+  if (o.allRegions && regions.length > 0) throw new NovaError('--all-regions and --region contradict each other; choose one');
+  if (regions.some((r) => r === 'all')) throw new NovaError('--region all is not a region; use --all-regions for every region enabled for the account');
+  return {
+    tags,
+    regions: [...new Set(regions)],
+    allRegions: o.allRegions,
+    discovery: o.discovery,
+    settings: { deleteSharedLogGroups: o.deleteSharedLogGroups, deleteStudioEfs: o.deleteStudioEfs },
+    includeTypes: o.includeType,
+    excludeTypes: o.excludeType,
+  };
 }
 
 export function parseCleanOptions(raw: Record<string, unknown>, knownTypes: readonly string[]): CleanOptions {
@@ -163,4 +183,57 @@ function pick(raw: Record<string, unknown>, path: readonly PropertyKey[]): unkno
   let v: unknown = raw;
   for (const k of path) v = (v as Record<PropertyKey, unknown> | undefined)?.[k];
   return v;
+}
+
+export interface TagOptions extends AwsOptions {
+  readonly prefixes: readonly string[];
+  readonly preset?: 'nova' | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly regions: readonly string[];
+  readonly allRegions: boolean;
+  readonly includeTypes: readonly string[];
+  readonly dryRun: boolean;
+  readonly interactive: boolean;
+  readonly yes: boolean;
+  readonly backupDir: string;
+}
+
+/** `nova-cleanup tag`: prefixes (or a preset), the tags to add (each with a value), where, and how to confirm. */
+export function parseTagCommand(raw: Record<string, unknown>, knownTypes: readonly string[]): TagOptions {
+  const aws = parseAwsOptions(raw);
+  const confirm = parseConfirmOptions(raw);
+  const prefixes = z.array(z.string()).default([]).parse(raw.namePrefix ?? []);
+  for (const p of prefixes) {
+    if (p.trim() === '' || p !== p.trim() || hasControl(p)) throw new NovaError(`--name-prefix "${printable(p)}": give a non-empty prefix without surrounding whitespace`);
+  }
+  const preset = raw.preset === undefined ? undefined : z.literal('nova', { error: 'the only preset is nova' }).parse(raw.preset);
+  if (prefixes.length === 0 && !preset) throw new NovaError('tag: give at least one --name-prefix, or --preset nova');
+  const tagList = raw.tag as string[] | undefined;
+  if (!tagList || tagList.length === 0) throw new NovaError('tag: give the tag to add with --tag Key=Value');
+  const tags: Record<string, string> = {};
+  for (const t of tagList) {
+    let f: TagFilter;
+    try {
+      f = parseTag(t);
+    } catch (err) {
+      throw new NovaError(`--tag: ${(err as Error).message}`);
+    }
+    if (f.values.length !== 1) throw new NovaError(`--tag ${t}: tag needs exactly one value to add (Key=Value)`);
+    if (Object.hasOwn(tags, f.key)) throw new NovaError(`--tag: key "${f.key}" given twice`);
+    tags[f.key] = f.values[0] as string;
+  }
+  const sel = parseSelection({ ...raw, tag: tagList }, knownTypes);
+  return {
+    ...aws,
+    prefixes,
+    preset,
+    tags,
+    regions: sel.regions,
+    allRegions: sel.allRegions,
+    includeTypes: sel.includeTypes,
+    dryRun: raw.dryRun === true,
+    interactive: confirm.interactive,
+    yes: confirm.yes,
+    backupDir: confirm.backupDir,
+  };
 }

@@ -5,6 +5,12 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { BedrockClient } from '@aws-sdk/client-bedrock';
+import type { BedrockAgentClient } from '@aws-sdk/client-bedrock-agent';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { STSClient } from '@aws-sdk/client-sts';
 
 /** How every client is built: the same credentials, endpoint and retry policy for all. */
@@ -63,6 +69,12 @@ export interface ClientTypes {
   s3: S3Client;
   lambda: LambdaClient;
   sagemaker: SageMakerClient;
+  bedrock: BedrockClient;
+  'bedrock-agent': BedrockAgentClient;
+  logs: CloudWatchLogsClient;
+  codebuild: CodeBuildClient;
+  ecr: ECRClient;
+  events: EventBridgeClient;
 }
 export type ServiceName = keyof ClientTypes;
 
@@ -78,6 +90,12 @@ const loaders: { [K in ServiceName]: () => Promise<Ctor<ClientTypes[K]>> } = {
   s3: async () => (await import('@aws-sdk/client-s3')).S3Client as Ctor<S3Client>,
   lambda: async () => (await import('@aws-sdk/client-lambda')).LambdaClient as Ctor<LambdaClient>,
   sagemaker: async () => (await import('@aws-sdk/client-sagemaker')).SageMakerClient as Ctor<SageMakerClient>,
+  bedrock: async () => (await import('@aws-sdk/client-bedrock')).BedrockClient as Ctor<BedrockClient>,
+  'bedrock-agent': async () => (await import('@aws-sdk/client-bedrock-agent')).BedrockAgentClient as Ctor<BedrockAgentClient>,
+  logs: async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient as Ctor<CloudWatchLogsClient>,
+  codebuild: async () => (await import('@aws-sdk/client-codebuild')).CodeBuildClient as Ctor<CodeBuildClient>,
+  ecr: async () => (await import('@aws-sdk/client-ecr')).ECRClient as Ctor<ECRClient>,
+  events: async () => (await import('@aws-sdk/client-eventbridge')).EventBridgeClient as Ctor<EventBridgeClient>,
 };
 
 export const DEFAULT_MAX_ATTEMPTS = 6;

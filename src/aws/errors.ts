@@ -58,3 +58,16 @@ export function describeError(err: unknown): string {
   if (!msg) return name;
   return msg.startsWith(name) ? msg : `${name}: ${msg}`;
 }
+
+/**
+ * The service has no endpoint in that region (its hostname does not resolve): no resource of it can
+ * exist there. Told apart from a network failure by the code alone, so callers say so when they rely on it.
+ */
+export function isNoEndpoint(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth += 1) {
+    if ((e as { code?: string }).code === 'ENOTFOUND') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -16,7 +16,8 @@ export type JournalEvent =
       readonly child?: { readonly kind: string; readonly id: string } | undefined;
     }
   | { readonly event: 'deleted' | 'gone'; readonly arn: string; readonly type: string; readonly step: 'delete' }
-  | { readonly event: 'failed' | 'stopped'; readonly arn: string; readonly type: string; readonly step: string; readonly error: string };
+  | { readonly event: 'failed' | 'stopped'; readonly arn: string; readonly type: string; readonly step: string; readonly error: string }
+  | { readonly event: 'tagged'; readonly arn: string; readonly type: string; readonly step: 'tag'; readonly tags: Readonly<Record<string, string>> };
 
 export type JournalLine = JournalEvent & { readonly at: string; readonly runId: string };
 
@@ -84,7 +85,7 @@ const lineSchema = z
   .object({
     at: z.string(),
     runId: z.string().min(1),
-    event: z.enum(['run-started', 'resumed', 'run-ended', 'step-started', 'step-done', 'deleted', 'gone', 'failed', 'stopped']),
+    event: z.enum(['run-started', 'resumed', 'run-ended', 'step-started', 'step-done', 'deleted', 'gone', 'failed', 'stopped', 'tagged']),
     arn: z.string().optional(),
     type: z.string().optional(),
     step: z.string().optional(),

@@ -53,6 +53,8 @@ const planSchema = z.object({
   examinedRegions: z.array(z.string()),
   filters: z.array(z.object({ key: z.string().min(1), values: z.array(z.string()) })).min(1),
   types: z.object({ include: z.array(z.string()), exclude: z.array(z.string()) }),
+  discovery: z.enum(['tagging', 'list', 'both']),
+  settings: z.object({ deleteSharedLogGroups: z.boolean(), deleteStudioEfs: z.boolean() }),
   items: z.array(item),
   notPlanned: z.array(z.record(z.string(), z.unknown())),
   permissions: z.record(z.string(), z.unknown()),

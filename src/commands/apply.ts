@@ -38,6 +38,7 @@ export async function runApply(opts: ApplyCommandOptions, deps: CommandDeps): Pr
     registry: deps.registry,
     clients: deps.aws,
     wantAlias: !opts.yes,
+    settings: doc.settings,
   });
   try {
     const { env, who } = session;
@@ -46,7 +47,7 @@ export async function runApply(opts: ApplyCommandOptions, deps: CommandDeps): Pr
     }
     if (who.partition !== doc.partition) throw new NovaError(`${opts.file} was made in partition ${doc.partition}, not ${who.partition}; refused`);
     deps.ui.info(`Applying the plan of ${doc.createdAt} (${doc.items.length} resource${doc.items.length === 1 ? '' : 's'}, ${doc.digest.slice(0, 19)}…)`);
-    const gathered = await gather(env, { tags: doc.filters, regions: doc.regions, types: doc.types }, who, { kind: 'plan', items: doc.items });
+    const gathered = await gather(env, { tags: doc.filters, regions: doc.regions, types: doc.types, discovery: doc.discovery, settings: doc.settings }, who, { kind: 'plan', items: doc.items });
     deps.ui.plan(gathered.doc);
     refuseDenied(env, gathered.doc);
     return await applyPhase(env, gathered, { command: 'apply', yes: opts.yes, interactive: opts.interactive, backupDir: opts.backupDir, tagsForRecheck: doc.filters, planPath: opts.file });

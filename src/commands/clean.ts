@@ -21,9 +21,9 @@ export interface CommandDeps {
 }
 
 /** Nobody can confirm: refuse before any AWS call. */
-export function refuseWithoutConfirmation(o: { yes: boolean; interactiveTerminal: boolean }): void {
+export function refuseWithoutConfirmation(o: { yes: boolean; interactiveTerminal: boolean; verb?: 'delete' | 'tag' }): void {
   if (!o.yes && !o.interactiveTerminal) {
-    throw new NovaError('refusing to delete without confirmation: no terminal to ask in; pass --yes (or --dry-run to look)');
+    throw new NovaError(`refusing to ${o.verb ?? 'delete'} without confirmation: no terminal to ask in; pass --yes (or --dry-run to look)`);
   }
 }
 
@@ -48,12 +48,14 @@ export async function runClean(opts: CleanOptions & { readonly out?: string | un
     registry: deps.registry,
     clients: deps.aws,
     wantAlias: !planOnly && !opts.yes,
+    allRegions: opts.allRegions,
+    settings: opts.settings,
   });
   try {
     const { env, who, regions } = session;
     const ui = deps.ui;
     ui.info(`Looking for resources tagged ${describeFilters(opts.tags)} in ${regions.join(', ')}${planOnly ? ' (nothing will be changed)' : ''}`);
-    const gathered = await gather(env, { tags: opts.tags, regions, types: { include: opts.includeTypes, exclude: opts.excludeTypes } }, who, { kind: 'discover' });
+    const gathered = await gather(env, { tags: opts.tags, regions, types: { include: opts.includeTypes, exclude: opts.excludeTypes }, discovery: opts.discovery, settings: opts.settings }, who, { kind: 'discover' });
     ui.plan(gathered.doc);
     if (planOnly) {
       if (opts.out) {

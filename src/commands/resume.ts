@@ -51,6 +51,7 @@ export async function runResume(opts: ResumeOptions, deps: CommandDeps): Promise
     registry: deps.registry,
     clients: deps.aws,
     wantAlias: !opts.yes,
+    settings: plan.settings,
   });
   try {
     const { env, who } = session;
@@ -60,7 +61,7 @@ export async function runResume(opts: ResumeOptions, deps: CommandDeps): Promise
     deps.ui.info(
       `Resuming run ${backup.runId}: ${done.length} deleted before, ${items.length} to re-check${journal.inFlight.size ? ` (${journal.inFlight.size} had a step in flight)` : ''}`,
     );
-    const gathered = await gather(env, { tags: plan.filters, regions: plan.regions, types: plan.types }, who, { kind: 'plan', items });
+    const gathered = await gather(env, { tags: plan.filters, regions: plan.regions, types: plan.types, discovery: plan.discovery, settings: plan.settings }, who, { kind: 'plan', items });
     deps.ui.plan(gathered.doc);
     refuseDenied(env, gathered.doc);
     return await applyPhase(env, gathered, {

@@ -6,9 +6,23 @@ const E2E: Readonly<Record<string, string>> = {
   'sagemaker:endpoint-config': 'end to end on moto',
   'sagemaker:model': 'end to end on moto',
   'sagemaker:notebook-instance': 'end to end on moto',
+  'sagemaker:notebook-instance-lifecycle-config': 'unit tests with mocks (moto cannot list it or read its tags)',
+  'sagemaker:pipeline': 'end to end on moto (stopping executions: mocks)',
+  'sagemaker:cluster': 'end to end on moto',
+  'sagemaker:training-job': 'end to end on moto (finished: retained; stopping a running job: mocks)',
+  'sagemaker:processing-job': 'end to end on moto (finished: retained; stopping a running job: mocks)',
+  'bedrock:custom-model': 'unit tests with mocks (moto answers with timestamps the SDK cannot read; e2e shows that holds back)',
+  'bedrock:model-customization-job': 'unit tests with mocks (as bedrock:custom-model)',
+  'bedrock:agent': 'unit tests with mocks (moto answers with timestamps the SDK cannot read, and lacks aliases)',
+  'bedrock:knowledge-base': 'unit tests with mocks (as bedrock:agent; moto lacks data sources)',
   'lambda:function': 'end to end on moto (package download: unit tests, moto serves no package)',
-  's3:bucket': 'end to end on moto',
+  's3:bucket': 'end to end on moto (locked versions under governance mode: mocks)',
   'iam:role': 'end to end on moto',
+  'logs:log-group': 'end to end on moto (deletion protection: mocks)',
+  'ecr:repository': 'end to end on moto (--discovery list)',
+  'codebuild:project': 'end to end on moto (--discovery list)',
+  'events:rule': 'end to end on moto (--discovery list or both)',
+  'events:event-bus': 'end to end on moto',
 };
 
 /** `nova-cleanup types`: every supported type, what it may use, and how it is tested. Pure. */
@@ -17,7 +31,7 @@ export function typesLines(handlers: readonly ResourceHandler[], json = false): 
     type: h.type,
     description: h.description,
     references: [...h.references],
-    discovery: h.discover ? 'own listing' : 'tagging api',
+    discovery: h.taggingApi ? 'tagging api (or --discovery list)' : 'own list + tags',
     global: h.global ?? false,
     tested: E2E[h.type] ?? 'unit tests with mocks',
   }));
@@ -26,7 +40,7 @@ export function typesLines(handlers: readonly ResourceHandler[], json = false): 
   const lines = [`${'TYPE'.padEnd(width)}  ${'USES (deleted after it)'.padEnd(26)} DESCRIPTION`];
   for (const r of rows) {
     const deps = r.references.length ? r.references.join(', ') : '-';
-    lines.push(`${r.type.padEnd(width)}  ${deps.padEnd(26)} ${r.description}${r.global ? ' [global, listed via IAM]' : ''}`);
+    lines.push(`${r.type.padEnd(width)}  ${deps.padEnd(26)} ${r.description}${r.global ? ' [global]' : ''}${r.discovery === 'own list + tags' ? ' [found by its own list calls]' : ''}`);
   }
   return lines;
 }

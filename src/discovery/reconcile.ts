@@ -148,9 +148,12 @@ export async function reconcile(o: ReconcileOptions): Promise<Reconciled> {
         : stays('tags-not-matching', 'its live tags do not match (the Tagging API is stale); left alone');
     }
     const lr = { ref: live, described: d };
-    const refusal = handler.protect?.(lr);
+    const refusal = handler.protect?.(lr, o.ctx.settings ?? {});
     if (refusal) return stays('protected', refusal);
     if (o.isCaller(live)) return stays('caller-role', 'the role this run is using; left alone');
+    const kept = handler.retained?.(lr);
+    // A record AWS keeps (a finished job) uses nothing any more: it holds nothing back.
+    if (kept) return put({ ref: live, described: { ...d, uses: [] }, tags: d.tags, stays: { status: 'retained', rule: 'retained-by-aws', reason: kept }, reported });
     const block = handler.blocked?.(lr);
     if (block) return stays('blocked', block, 'blocked');
     put({ ref: live, described: d, tags: d.tags, reported: true });

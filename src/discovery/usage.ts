@@ -1,7 +1,7 @@
 import { partition as partitionOf } from '@aws-sdk/core/client';
 import { arnKey } from '../aws/arn.js';
 import type { AwsClients } from '../aws/clients.js';
-import { describeError } from '../aws/errors.js';
+import { describeError, isNoEndpoint } from '../aws/errors.js';
 import type { Throughput } from '../aws/throughput.js';
 import type { ResourceRef } from '../model.js';
 import type { Hold, User } from '../plan/scope.js';
@@ -18,6 +18,8 @@ export interface UsageScan {
   /** Calls it made, for the benchmark: list pages are counted by the SDK; here, listings and reads. */
   readonly listings: number;
   readonly reads: number;
+  /** Types whose service has no endpoint in a region (its hostname does not resolve): nothing there to look at. */
+  readonly unavailable?: readonly string[];
 }
 
 export interface UsageOptions {
@@ -47,6 +49,7 @@ export async function scanUsers(o: UsageOptions): Promise<UsageScan> {
   const users = new Map<string, User>();
   let listings = 0;
   let reads = 0;
+  const unavailable: string[] = [];
   const home = o.regions[0] ?? 'us-east-1';
 
   const targetTypes = new Set(o.candidates.map((c) => c.type).filter((t) => o.registry.referenceable.has(t)));
@@ -88,6 +91,11 @@ export async function scanUsers(o: UsageOptions): Promise<UsageScan> {
         listings += 1;
         listed = await o.throughput.run(lane, region, 'read', () => handler.list!(o.ctx, region));
       } catch (err) {
+        // A service not offered in a region has no endpoint there: nothing of it can use a candidate.
+        if (isNoEndpoint(err)) {
+          unavailable.push(`${handler.type} in ${region}`);
+          return;
+        }
         holds.push({
           types: handler.references,
           region: handler.global ? undefined : region,
@@ -101,7 +109,7 @@ export async function scanUsers(o: UsageOptions): Promise<UsageScan> {
         listed.map(async (l) => {
           const key = arnKey(l.arn);
           const ref = refOf(handler, l.arn, region, home);
-          let uses = l.uses ?? o.known.get(key);
+          let uses = o.known.get(key) ?? l.uses;
           if (!uses) {
             try {
               reads += 1;
@@ -126,7 +134,7 @@ export async function scanUsers(o: UsageOptions): Promise<UsageScan> {
       );
     }),
   );
-  return { users: [...users.values()], holds, examinedRegions: examined, listings, reads };
+  return { users: [...users.values()], holds, examinedRegions: examined, listings, reads, unavailable };
 }
 
 /** The regions enabled for the account, in the run's partition (EC2 DescribeRegions, opt-in regions that are not opted in excluded). */

@@ -52,6 +52,10 @@ export interface PlanDocument {
   readonly examinedRegions: readonly string[];
   readonly filters: readonly TagFilter[];
   readonly types: TypeSelection;
+  /** How resources were found: the Tagging API (`tagging`), each type's own listing (`list`), or `both`. */
+  readonly discovery: 'tagging' | 'list' | 'both';
+  /** The explicit options that change what types protect. */
+  readonly settings: { readonly deleteSharedLogGroups: boolean; readonly deleteStudioEfs: boolean };
   /** What will be deleted, in deletion order (layer, then type, then ARN). */
   readonly items: readonly PlanItem[];
   /** Everything found that will not be deleted, with its rule and reason. */

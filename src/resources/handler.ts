@@ -1,5 +1,5 @@
 import type { AwsClients, ServiceName } from '../aws/clients.js';
-import type { ResourceRef, TagFilter, Tags } from '../model.js';
+import type { ResourceRef, Tags } from '../model.js';
 
 /** What a handler is given for every call. */
 export interface HandlerContext {
@@ -8,6 +8,16 @@ export interface HandlerContext {
   readonly waitTimeoutSeconds: number;
   /** Aborts waiters. */
   readonly signal?: AbortSignal | undefined;
+  /** The user's explicit choices that change what a type protects (off unless a flag turns them on). */
+  readonly settings?: TypeSettings | undefined;
+}
+
+/** Explicit options a type's `protect` may honour; each is off unless the user passes its flag. */
+export interface TypeSettings {
+  /** `--delete-shared-log-groups`: account-wide log groups every job of a service writes to. */
+  readonly deleteSharedLogGroups?: boolean | undefined;
+  /** `--delete-studio-efs`: a Studio domain's EFS home volume goes with the domain. */
+  readonly deleteStudioEfs?: boolean | undefined;
 }
 
 /** A resource's live state, read from its own service. */
@@ -56,6 +66,8 @@ export interface Hit {
 /** One live resource of a type that may use others, as the usage check lists them. */
 export interface Listed {
   readonly arn: string;
+  /** Its tags, when the list call carries them (else list discovery reads them with `currentTags`). */
+  readonly tags?: Tags | undefined;
   /** What it uses, when the list call says so (Lambda's ListFunctions gives each Role); else it is read with `readUses`. */
   readonly uses?: readonly string[] | undefined;
 }
@@ -124,6 +136,11 @@ export interface ResourceHandler {
   readonly client?: ServiceName;
   /** A global type (IAM): one per partition, used from every region. */
   readonly global?: boolean;
+  /**
+   * Whether AWS's Resource Groups Tagging API returns this type (as its documentation lists it). Types
+   * it does not return are always found with their own list + tags calls.
+   */
+  readonly taggingApi: boolean;
   /** Types whose resources this type may use. `Described.uses` and `Listed.uses` point only at these. */
   readonly references: readonly string[];
   /** Error names that mean "it does not exist" when this type is read or deleted (never message text). */
@@ -133,13 +150,12 @@ export interface ResourceHandler {
   /** The name used in API calls, from the ARN. */
   nameOf(arn: string): string;
 
-  /** For types the Tagging API does not return: list the resources whose tags match. */
-  discover?(ctx: HandlerContext, filters: readonly TagFilter[], region: string): Promise<Hit[]>;
   /**
-   * Every live resource of this type in a region, for the usage check: who uses a candidate. Required
-   * when `references` is not empty.
+   * Every live resource of this type in a region (all pages, maximum page size): for list discovery
+   * (`--discovery list|both`, and types the Tagging API does not return) and for the usage check (who
+   * uses a candidate). A global type is listed once, in the home region.
    */
-  list?(ctx: HandlerContext, region: string): Promise<Listed[]>;
+  list(ctx: HandlerContext, region: string): Promise<Listed[]>;
   /** What one listed resource uses, read as cheaply as possible (default: `describe`). GONE when it vanished. */
   readUses?(ref: ResourceRef, ctx: HandlerContext): Promise<readonly string[] | Gone>;
 
@@ -149,7 +165,12 @@ export interface ResourceHandler {
    */
   describe(ref: ResourceRef, ctx: HandlerContext, hint?: DescribeHint): Promise<Described | Gone>;
   /** A built-in refusal (service-linked roles, CloudFormation-owned...): a reason, or undefined. */
-  protect?(r: LiveResource): string | undefined;
+  protect?(r: LiveResource, settings: TypeSettings): string | undefined;
+  /**
+   * A resource AWS keeps and has no delete for (a finished training job's record): a reason, or
+   * undefined. Reported as `retained`, never as failed; it uses nothing any more.
+   */
+  retained?(r: LiveResource): string | undefined;
   /** The region IAM reports it was last used in (RoleLastUsed): kept when the run did not examine that region. */
   lastUsedRegion?(r: LiveResource): string | undefined;
   /**
@@ -171,6 +192,11 @@ export interface ResourceHandler {
    * left behind.
    */
   delete(r: LiveResource, ctx: HandlerContext, steps: Steps): Promise<void>;
+  /**
+   * Adds tags (`nova-cleanup tag`), for types the Tagging API's TagResources does not serve (IAM);
+   * absent: the core tags it with TagResources.
+   */
+  addTags?(ref: ResourceRef, ctx: HandlerContext, tags: Tags): Promise<void>;
   /** Resolves once the delete has completed; throws on timeout. Absent for synchronous deletes. */
   waitUntilGone?(ref: ResourceRef, ctx: HandlerContext): Promise<void>;
 }

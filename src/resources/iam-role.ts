@@ -3,9 +3,9 @@ import pLimit from 'p-limit';
 import { lastSegment, parseArn } from '../aws/arn.js';
 import { describeError, isErrorNamed } from '../aws/errors.js';
 import type { Tags } from '../model.js';
-import { matchesTags, tagListToRecord } from '../tags.js';
+import { tagListToRecord } from '../tags.js';
 import { describeOrGone, onResource, parseDocument, unlessGone } from './common.js';
-import { GONE, type ActionNeed, type Child, type HandlerContext, type Hit, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
+import { GONE, type ActionNeed, type Child, type HandlerContext, type Listed, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-iam');
 type Sdk = Awaited<ReturnType<typeof sdk>>;
@@ -156,7 +156,7 @@ async function removeAttachments(s: Sdk, client: IAMClient, RoleName: string, a:
 }
 
 /**
- * An IAM role. The Tagging API does not return roles, so `discover` lists them (ListRoles + ListRoleTags).
+ * An IAM role. The Tagging API does not return roles: they are found by list discovery (ListRoles + ListRoleTags).
  * Service-linked and IAM Identity Center (SSO) roles are refused. Delete detaches managed policies,
  * deletes inline ones and removes the role from its instance profiles (the profiles themselves stay),
  * then DeleteRole.
@@ -182,19 +182,17 @@ export const iamRole: ResourceHandler = {
   ],
   nameOf: (arn) => lastSegment(parseArn(arn)?.resource ?? arn),
 
-  async discover(ctx, filters, region) {
+  // AWS's Tagging API does not return IAM roles: list discovery (ListRoles, then ListRoleTags per role).
+  taggingApi: false,
+
+  async list(ctx, region) {
     const { paginateListRoles } = await sdk();
     const client = await iam(ctx, region);
-    const roles: { Arn: string; RoleName: string }[] = [];
+    const roles: Listed[] = [];
     for await (const page of paginateListRoles({ client, pageSize: PAGE }, {})) {
-      for (const r of page.Roles ?? []) if (r.Arn && r.RoleName) roles.push({ Arn: r.Arn, RoleName: r.RoleName });
+      for (const r of page.Roles ?? []) if (r.Arn) roles.push({ arn: r.Arn });
     }
-    const hits = await pLimit(CONCURRENCY).map(roles, async (r): Promise<Hit | undefined> => {
-      const tags = await describeOrGone(NOT_FOUND, () => roleTags(client, r.RoleName));
-      if (tags === GONE) return undefined; // deleted since it was listed
-      return matchesTags(tags, filters) ? { arn: r.Arn, tags, region, liveTags: true } : undefined;
-    });
-    return hits.filter((h): h is Hit => h !== undefined);
+    return roles;
   },
 
   async describe(ref, ctx, hint) {
@@ -259,6 +257,13 @@ export const iamRole: ResourceHandler = {
       // The re-list after a DeleteConflict, then the delete.
       ...onResource(arn, ['iam:ListAttachedRolePolicies', 'iam:ListRolePolicies', 'iam:ListInstanceProfilesForRole', 'iam:DeleteRole']),
     ];
+  },
+
+  // The Tagging API's TagResources does not serve IAM: TagRole.
+  async addTags(ref, ctx, tags) {
+    const { TagRoleCommand } = await sdk();
+    const client = await iam(ctx, ref.region);
+    await client.send(new TagRoleCommand({ RoleName: ref.name, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
   },
 
   async currentTags(ref, ctx) {

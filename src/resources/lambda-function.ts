@@ -98,6 +98,8 @@ export const lambdaFunction: ResourceHandler = {
   arnPattern: /^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[^:/]+$/,
   client: 'lambda',
   references: ['iam:role'],
+  // The Tagging API returns Lambda functions (unqualified ARNs).
+  taggingApi: true,
   notFound: NOT_FOUND,
   reads: [
     'ListFunctions',

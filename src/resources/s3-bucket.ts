@@ -3,7 +3,8 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
 import { describeOrGone, onResource, optional, parseDocument, unlessGone, withoutMetadata } from './common.js';
-import { waiterOptions, type Child, type HandlerContext, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
+import { waiterOptions, type Child, type HandlerContext, type Listed, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
+import { regionInfo } from '../aws/regions.js';
 
 const sdk = () => import('@aws-sdk/client-s3');
 
@@ -252,6 +253,7 @@ export const s3Bucket: ResourceHandler = {
   notFound: NOT_FOUND,
   reads: [
     'HeadBucket',
+    'ListBuckets',
     'GetBucketTagging',
     'GetBucketPolicy',
     'GetBucketVersioning',
@@ -268,6 +270,22 @@ export const s3Bucket: ResourceHandler = {
     'GetObjectLegalHold',
   ],
   nameOf: (arn) => arn.slice(arn.indexOf(':::') + 3),
+  // The Tagging API returns buckets (from any regional endpoint of the partition).
+  taggingApi: true,
+
+  /** The buckets whose home region is `region` (ListBuckets filtered by BucketRegion, 10,000 a page). */
+  async list(ctx, region) {
+    const { paginateListBuckets } = await sdk();
+    const client = await s3(ctx, region);
+    const out: Listed[] = [];
+    for await (const page of paginateListBuckets({ client, pageSize: 10_000 }, { BucketRegion: region })) {
+      for (const b of page.Buckets ?? []) {
+        // An endpoint that ignores the filter says each bucket's region: keep only this region's.
+        if (b.Name && (b.BucketRegion === undefined || b.BucketRegion === region)) out.push({ arn: `arn:${regionInfo(region)?.partition ?? "aws"}:s3:::${b.Name}` });
+      }
+    }
+    return out;
+  },
 
   async describe(ref, ctx) {
     const s = await sdk();

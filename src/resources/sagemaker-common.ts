@@ -21,6 +21,7 @@ import {
   type LiveResource,
   type ResourceHandler,
   type Steps,
+  type TypeSettings,
 } from './handler.js';
 
 /** The SageMaker types are declarations: `sagemakerType({...})` builds the handler (this file is not a type). */
@@ -90,22 +91,40 @@ export interface SageMakerTypeSpec<DI extends ServiceInputTypes, D extends Servi
   readonly description: string;
   /** Types its `uses` may point at. */
   readonly references: readonly string[];
+  /** Whether AWS's Tagging API returns the kind (default true: SageMaker resources with tags are returned). */
+  readonly taggingApi?: boolean;
   /**
    * Operation names, when they do not follow from the kind (`endpoint-config`: DescribeEndpointConfig,
    * ListEndpointConfigs, DeleteEndpointConfig). They are the type's dry-run reads and IAM actions.
    */
   readonly operations?: { readonly describe?: string; readonly list?: string; readonly delete?: string };
+  /**
+   * What the API calls name the resource by (default: the name from its ARN). A HyperPod cluster's ARN
+   * ends in its id, not its name: its calls take the ARN.
+   */
+  readonly id?: (ref: ResourceRef) => string;
   /** The Describe command for a name: what describe, readUses, custom deletes and the gone check send. */
   readonly describe: (s: SageMakerSdk, name: string) => SageMakerCommand<DI, D>;
+  /**
+   * More reads describe makes for the backup and for `children` (a cluster's nodes): their operation
+   * names (they join `reads`), and the call, whose fields join the config. Not-found there is GONE.
+   */
+  readonly details?: {
+    readonly reads: readonly string[];
+    readonly read: (s: SageMakerSdk, client: SageMakerClient, out: D, ref: ResourceRef) => Promise<Record<string, unknown>>;
+  };
   /** The ARNs it uses (of `references` only), from the Describe output. */
   readonly uses: (out: D, ref: ResourceRef) => readonly (string | undefined)[];
-  /** Every resource of the kind: the List paginator, and each page's ARNs. List calls carry no references. */
+  /**
+   * Every resource of the kind: the List paginator, and each page's ARNs, or entries where the list says
+   * what one uses (a finished job: `{arn, uses: []}`, so the usage check reads no more of it).
+   */
   readonly list: {
     readonly paginator: (s: SageMakerSdk) => (config: SageMakerPaginationConfiguration, input: Record<string, never>) => AsyncIterable<P>;
-    readonly arns: (page: P) => readonly (string | undefined)[] | undefined;
+    readonly arns: (page: P) => readonly (string | Listed | undefined)[] | undefined;
   };
-  /** The Delete command for a name. */
-  readonly delete: (s: SageMakerSdk, name: string) => SageMakerCommand<XI, X>;
+  /** The Delete command for a name; absent for a kind nothing deletes (a job: its deleteSteps stop it). */
+  readonly delete?: (s: SageMakerSdk, name: string) => SageMakerCommand<XI, X>;
   /** Resolves once a delete has completed: an SDK waiter, given the run's options (it polls Describe). */
   readonly waitUntilGone?: (s: SageMakerSdk, options: SageMakerWaiterOptions, name: string) => Promise<unknown>;
   /**
@@ -115,8 +134,12 @@ export interface SageMakerTypeSpec<DI extends ServiceInputTypes, D extends Servi
   readonly actions?: (r: LiveResource) => ActionNeed[];
   readonly children?: (r: LiveResource) => Child[];
   readonly blocked?: (r: LiveResource) => string | undefined;
-  readonly protect?: (r: LiveResource) => string | undefined;
-  /** A delete of more than one step (stop first...); it ends with `kit.deleteStep()`. Default: that step alone. */
+  readonly protect?: (r: LiveResource, settings: TypeSettings) => string | undefined;
+  readonly retained?: (r: LiveResource) => string | undefined;
+  /**
+   * A delete of more than one step (stop first...); it ends with `kit.deleteStep()` (unless the kind has
+   * no delete). Default: that step alone.
+   */
   readonly deleteSteps?: (r: LiveResource, kit: SageMakerDeleteKit<D>, steps: Steps) => Promise<void>;
 }
 
@@ -134,8 +157,9 @@ export function sagemakerType<DI extends ServiceInputTypes, D extends ServiceOut
   const wait = spec.waitUntilGone;
 
   const connect = async (ctx: HandlerContext, region: string) => ({ sdk: await sagemakerSdk(), client: await ctx.aws.get('sagemaker', region) });
+  const idOf = spec.id ?? ((ref: ResourceRef) => ref.name);
   const read = (sdk: SageMakerSdk, client: SageMakerClient, ref: ResourceRef): Promise<D | Gone> =>
-    describeOrGone(notFound, () => client.send(spec.describe(sdk, ref.name)));
+    describeOrGone(notFound, () => client.send(spec.describe(sdk, idOf(ref))));
   const usesOf = (out: D, ref: ResourceRef): string[] => [...new Set(defined(spec.uses(out, ref)))];
 
   return {
@@ -143,17 +167,21 @@ export function sagemakerType<DI extends ServiceInputTypes, D extends ServiceOut
     description: spec.description,
     arnPattern: sagemakerArnPattern(spec.kind),
     references: spec.references,
+    taggingApi: spec.taggingApi ?? true,
     notFound,
     // The SageMaker waiters poll the Describe operation: it is already here.
-    reads: [ops.describe, ops.list, 'ListTags'],
+    reads: [ops.describe, ops.list, 'ListTags', ...(spec.details?.reads ?? [])],
     nameOf: sagemakerName,
 
     async describe(ref, ctx, hint) {
       const { sdk, client } = await connect(ctx, ref.region);
       const out = await read(sdk, client, ref);
       if (out === GONE) return GONE;
+      const details = spec.details;
+      const more = details ? await describeOrGone(notFound, () => details.read(sdk, client, out, ref)) : {};
+      if (more === GONE) return GONE;
       const tags = hint?.tags ?? (await sagemakerTags(sdk, client, ref.arn));
-      return { tags, config: withoutMetadata(out), uses: usesOf(out, ref) };
+      return { tags, config: { ...withoutMetadata(out), ...more }, uses: usesOf(out, ref) };
     },
 
     async readUses(ref, ctx) {
@@ -166,7 +194,10 @@ export function sagemakerType<DI extends ServiceInputTypes, D extends ServiceOut
       const { sdk, client } = await connect(ctx, region);
       const listed: Listed[] = [];
       for await (const page of spec.list.paginator(sdk)({ client, pageSize: PAGE_SIZE }, {})) {
-        for (const arn of defined(spec.list.arns(page))) listed.push({ arn });
+        for (const entry of spec.list.arns(page) ?? []) {
+          const item = typeof entry === 'string' ? { arn: entry } : entry;
+          if (item?.arn) listed.push(item);
+        }
       }
       return listed;
     },
@@ -188,15 +219,17 @@ export function sagemakerType<DI extends ServiceInputTypes, D extends ServiceOut
         'sagemaker:ListTags',
         // The waiters poll Describe; a delete of several steps reads the state it starts from.
         ...(wait || spec.deleteSteps ? [`sagemaker:${ops.describe}`] : []),
-        `sagemaker:${ops.delete}`,
+        ...(spec.delete ? [`sagemaker:${ops.delete}`] : []),
       ]),
       ...(spec.actions?.(r) ?? []),
     ],
 
     async delete(r, ctx, steps) {
       const { sdk, client } = await connect(ctx, r.ref.region);
+      const del = spec.delete;
       const deleteStep = async (): Promise<void> => {
-        await steps.run({ name: 'delete' }, () => client.send(spec.delete(sdk, r.ref.name)));
+        if (!del) throw new Error(`internal: sagemaker:${spec.kind} has no delete`);
+        await steps.run({ name: 'delete' }, () => client.send(del(sdk, idOf(r.ref))));
       };
       if (!spec.deleteSteps) return deleteStep();
       const kit: SageMakerDeleteKit<D> = {
@@ -212,11 +245,12 @@ export function sagemakerType<DI extends ServiceInputTypes, D extends ServiceOut
     ...(wait && {
       async waitUntilGone(ref: ResourceRef, ctx: HandlerContext) {
         const { sdk, client } = await connect(ctx, ref.region);
-        await wait(sdk, waiterOptions(client, ctx, WAIT_DELAYS), ref.name);
+        await wait(sdk, waiterOptions(client, ctx, WAIT_DELAYS), idOf(ref));
       },
     }),
     ...(spec.children && { children: spec.children }),
     ...(spec.blocked && { blocked: spec.blocked }),
     ...(spec.protect && { protect: spec.protect }),
+    ...(spec.retained && { retained: spec.retained }),
   };
 }

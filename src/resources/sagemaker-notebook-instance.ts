@@ -1,6 +1,6 @@
 import { onResource } from './common.js';
 import { GONE } from './handler.js';
-import { sagemakerType } from './sagemaker-common.js';
+import { sagemakerType, siblingArn } from './sagemaker-common.js';
 
 /** The statuses a notebook leaves only through StopNotebookInstance (Pending and Updating turn InService first). */
 const RUNNING = ['InService', 'Pending', 'Updating'];
@@ -9,9 +9,13 @@ const RUNNING = ['InService', 'Pending', 'Updating'];
 export const sagemakerNotebookInstance = sagemakerType({
   kind: 'notebook-instance',
   description: 'SageMaker notebook instance (StopNotebookInstance, DeleteNotebookInstance, then waits until it is gone)',
-  references: ['iam:role'],
+  references: ['iam:role', 'sagemaker:notebook-instance-lifecycle-config'],
   describe: (s, name) => new s.DescribeNotebookInstanceCommand({ NotebookInstanceName: name }),
-  uses: (out) => [out.RoleArn],
+  // Its role, and the lifecycle config it runs (named in the same account and region).
+  uses: (out, ref) => [
+    out.RoleArn,
+    out.NotebookInstanceLifecycleConfigName && siblingArn(ref, 'notebook-instance-lifecycle-config', out.NotebookInstanceLifecycleConfigName),
+  ],
   list: { paginator: (s) => s.paginateListNotebookInstances, arns: (page) => page.NotebookInstances?.map((n) => n.NotebookInstanceArn) },
   delete: (s, name) => new s.DeleteNotebookInstanceCommand({ NotebookInstanceName: name }),
   // Succeeds on the ValidationException a missing notebook gives; throws on Failed, timeout or abort.

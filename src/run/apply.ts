@@ -44,6 +44,7 @@ export function summarize(resources: readonly Outcome[]): Summary {
     unsupported: count('unsupported'),
     planned: count('planned'),
     blocked: count('blocked'),
+    retained: count('retained'),
   };
 }
 

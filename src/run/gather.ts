@@ -2,15 +2,15 @@ import { arnKey } from '../aws/arn.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Throughput } from '../aws/throughput.js';
 import { sealPlan } from '../backup/plan-file.js';
-import { discover } from '../discovery/discover.js';
+import { discover, type DiscoveryMode } from '../discovery/discover.js';
 import { reconcile, typeSelected, type Found } from '../discovery/reconcile.js';
 import { scanUsers } from '../discovery/usage.js';
 import type { Identity, Outcome, ResourceRef, TagFilter } from '../model.js';
 import { layer, PLAN_FORMAT, PLAN_VERSION, type PlanDocument, type PlanItem, type TypeSelection } from '../plan/document.js';
 import { byCodePoint } from '../plan/order.js';
-import { decideScope } from '../plan/scope.js';
+import { decideScope, type Hold } from '../plan/scope.js';
 import { simulatePlan } from '../preflight/simulate.js';
-import type { HandlerContext, Hit, LiveResource } from '../resources/handler.js';
+import type { HandlerContext, Hit, LiveResource, TypeSettings } from '../resources/handler.js';
 import type { Registry } from '../resources/registry.js';
 import { TOOL } from '../version.js';
 import type { Ui } from '../ui/ui.js';
@@ -31,6 +31,10 @@ export interface Selection {
   /** The run's regions; the first is home (IAM, STS, EC2 DescribeRegions). */
   readonly regions: readonly string[];
   readonly types: TypeSelection;
+  /** How resources are found (default: the Tagging API, and own listings where it does not reach). */
+  readonly discovery?: DiscoveryMode;
+  /** Explicit options some types honour (recorded in the plan, so that apply decides the same way). */
+  readonly settings?: TypeSettings | undefined;
 }
 
 export interface Who {
@@ -65,12 +69,14 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
   const selected = registry.handlers.filter((h) => typeSelected(h.type, sel.types));
 
   let hits: Hit[];
+  let listingFailures: Awaited<ReturnType<typeof discover>>['failures'] = [];
   if (source.kind === 'discover') {
-    const found = await discover({ aws: env.aws, ctx: env.ctx, regions: sel.regions, filters: sel.tags, handlers: selected });
+    const found = await discover({ aws: env.aws, ctx: env.ctx, throughput: env.throughput, regions: sel.regions, filters: sel.tags, handlers: selected, mode: sel.discovery ?? 'tagging', registryForArn: (arn) => registry.forArn(arn) });
     if (found.repaired.length > 0) {
       ui.warn(`the Tagging API returned ${found.repaired.length} malformed ARN${found.repaired.length === 1 ? '' : 's'} (e.g. ${found.repaired[0]?.raw}); read as ${found.repaired[0]?.arn}`);
     }
     hits = found.hits;
+    listingFailures = found.failures;
     ui.info(`Found ${hits.length} tagged resource${hits.length === 1 ? '' : 's'}; checking each with its own service`);
   } else {
     hits = source.items.map((i) => ({ arn: i.ref.arn, tags: i.tags, region: i.ref.region }));
@@ -107,15 +113,26 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
     partition: who.partition,
   });
 
+  if (usage.unavailable?.length) {
+    ui.info(`No endpoint (the service is not offered there), so nothing there can use a candidate: ${usage.unavailable.join(', ')}`);
+  }
   const lastUsed = new Map<string, string>();
   for (const c of candidates) {
     const region = registry.byType(c.ref.type)?.lastUsedRegion?.({ ref: c.ref, described: c.described! });
     if (region) lastUsed.set(arnKey(c.ref.arn), region);
   }
+  // A type whose own listing failed in a region: its resources there are unknown; what they may use stays.
+  const discoveryHolds: Hold[] = listingFailures.map(({ handler, region, error }) => ({
+    types: handler.references,
+    region: handler.global ? undefined : region,
+    by: `${handler.type}/${region}`,
+    reason: `the ${handler.type} resources of ${region} could not be listed (${error}), so whether one uses it is unknown`,
+    failure: { arn: `${handler.type}/${region}`, type: handler.type, region, name: `every ${handler.type} of ${region}`, error: `could not list them: ${error}` },
+  }));
   const decisions = decideScope({
     found: found.map((f) => ({ ref: f.ref, uses: f.described?.uses ?? [], stays: f.stays })),
     users: usage.users,
-    holds: [...holds, ...usage.holds],
+    holds: [...holds, ...usage.holds, ...discoveryHolds],
     isGlobal: (t) => registry.byType(t)?.global === true,
     lastUsed,
     examinedRegions: usage.examinedRegions,
@@ -146,7 +163,7 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
   }
   // A read the usage check could not make is a failure of the run too (exit 1), reported once each.
   const reportedArns = new Set(notPlanned.map((o) => arnKey(o.arn)));
-  for (const h of usage.holds) {
+  for (const h of [...usage.holds, ...discoveryHolds]) {
     if (!h.failure || reportedArns.has(arnKey(h.failure.arn))) continue;
     reportedArns.add(arnKey(h.failure.arn));
     const { arn, type, region, name, error } = h.failure;
@@ -189,6 +206,8 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
     examinedRegions: [...usage.examinedRegions],
     filters: sel.tags.map((t) => ({ key: t.key, values: [...t.values] })),
     types: { include: [...sel.types.include], exclude: [...sel.types.exclude] },
+    discovery: sel.discovery ?? 'tagging',
+    settings: { deleteSharedLogGroups: sel.settings?.deleteSharedLogGroups === true, deleteStudioEfs: sel.settings?.deleteStudioEfs === true },
     items,
     notPlanned,
     permissions: permissionResult,

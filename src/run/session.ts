@@ -4,7 +4,9 @@ import { NovaError } from '../errors.js';
 import type { AwsOptions } from '../options.js';
 import { accountAlias, callerIdentity, checkAccount } from '../preflight/identity.js';
 import { validateRegions } from '../preflight/regions.js';
-import type { HandlerContext } from '../resources/handler.js';
+import type { HandlerContext, TypeSettings } from '../resources/handler.js';
+import { enabledRegions } from '../discovery/usage.js';
+import { describeError } from '../aws/errors.js';
 import type { Registry } from '../resources/registry.js';
 import type { Ui } from '../ui/ui.js';
 import type { RunEnv, Who } from './gather.js';
@@ -29,6 +31,9 @@ export async function openSession(o: {
   readonly registry: Registry;
   readonly clients?: AwsClients | undefined;
   readonly wantAlias?: boolean;
+  /** Every region enabled for the account, read after the identity check (from the home region). */
+  readonly allRegions?: boolean;
+  readonly settings?: TypeSettings | undefined;
 }): Promise<Session> {
   let regions = [...o.regions];
   if (regions.length === 0) {
@@ -53,8 +58,18 @@ export async function openSession(o: {
     o.ui.info(`Account ${identity.account} as ${identity.arn}`);
     checkAccount(identity, o.aws.account);
     const alias = o.wantAlias ? await accountAlias(aws, home) : undefined;
+    if (o.allRegions) {
+      try {
+        regions = await enabledRegions(aws, home, partition);
+      } catch (err) {
+        throw new NovaError(`--all-regions: the regions enabled for the account could not be listed (EC2 DescribeRegions: ${describeError(err)})`);
+      }
+      // The home region first (IAM, STS): the one the config chain named.
+      regions = [home, ...regions.filter((r) => r !== home)];
+      o.ui.info(`All ${regions.length} regions enabled for the account: ${regions.join(', ')}`);
+    }
     // Waiters get no abort signal: after the first Ctrl-C the deletes in flight are seen through to the end.
-    const ctx: HandlerContext = { aws, waitTimeoutSeconds: o.aws.waitTimeout };
+    const ctx: HandlerContext = { aws, waitTimeoutSeconds: o.aws.waitTimeout, settings: o.settings };
     const env: RunEnv = { aws, ctx, throughput: new Throughput(), registry: o.registry, ui: o.ui, signal: o.signal };
     return { env, who: { identity, partition, alias }, regions, close };
   } catch (err) {

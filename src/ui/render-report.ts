@@ -1,6 +1,6 @@
 import type { Outcome, Report } from '../model.js';
 
-const ORDER: Outcome['status'][] = ['failed', 'blocked', 'deleted', 'gone', 'skipped', 'unsupported', 'planned'];
+const ORDER: Outcome['status'][] = ['failed', 'blocked', 'deleted', 'retained', 'gone', 'skipped', 'unsupported', 'planned'];
 
 /** The human report: every resource once with its status and rule, then the counts. Pure. */
 export function renderReport(r: Report, paint: Paint = plain): string[] {
@@ -17,8 +17,8 @@ export function renderReport(r: Report, paint: Paint = plain): string[] {
   }
   const s = r.summary;
   const parts = r.dryRun
-    ? [`${s.planned} would be deleted`, `${s.blocked} blocked`, `${s.gone} already gone`, `${s.skipped} skipped`, `${s.unsupported} unsupported`, `${s.failed} failed`]
-    : [`${s.deleted} deleted`, `${s.failed} failed`, `${s.blocked} blocked`, `${s.skipped} skipped`, `${s.gone} already gone`, `${s.unsupported} unsupported`];
+    ? [`${s.planned} would be deleted`, `${s.blocked} blocked`, `${s.retained} retained by AWS`, `${s.gone} already gone`, `${s.skipped} skipped`, `${s.unsupported} unsupported`, `${s.failed} failed`]
+    : [`${s.deleted} deleted`, `${s.failed} failed`, `${s.blocked} blocked`, `${s.retained} retained by AWS`, `${s.skipped} skipped`, `${s.gone} already gone`, `${s.unsupported} unsupported`];
   lines.push('');
   lines.push(`Summary: ${parts.join(', ')}${r.interrupted ? ' (interrupted)' : ''}; exit code ${r.exitCode}`);
   if (r.planPath) lines.push(`Plan: ${r.planPath}`);

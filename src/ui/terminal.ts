@@ -3,7 +3,7 @@ import type { Report } from '../model.js';
 import type { PlanDocument } from '../plan/document.js';
 import { renderPlan } from './render-plan.js';
 import { renderReport, type Paint } from './render-report.js';
-import type { Answer, ConfirmSummary, ResourceQuestion, Ui } from './ui.js';
+import type { Answer, ConfirmSummary, ResourceQuestion, TagReport, Ui } from './ui.js';
 
 export interface Streams {
   readonly out: NodeJS.WritableStream;
@@ -52,6 +52,13 @@ abstract class TerminalUi implements Ui {
     if (this.json) this.line(this.streams.out, JSON.stringify(r, null, 2));
     else for (const l of renderReport(r, this.paint)) this.line(this.streams.out, l);
   }
+  tagReport(r: TagReport): void {
+    if (this.json) {
+      if (r.phase === 'done' || r.dryRun) this.line(this.streams.out, JSON.stringify(r, null, 2));
+      return;
+    }
+    for (const l of renderTagReport(r)) this.line(this.streams.out, l);
+  }
   abstract confirmPlan(summary: ConfirmSummary): Promise<boolean>;
   abstract confirmResource(q: ResourceQuestion): Promise<Answer>;
 }
@@ -66,15 +73,25 @@ export class AutoUi extends TerminalUi {
   }
 }
 
+/** The `tag` command's table: each resource found by name, what it matched, and what happened. Pure. */
+export function renderTagReport(r: TagReport): string[] {
+  const tags = Object.entries(r.tags).map(([k, v]) => `${k}=${v}`).join(', ');
+  const lines = ['', r.phase === 'done' ? `Tagged with ${tags}:` : `Found by name (would be tagged with ${tags}${r.dryRun ? '; dry run: nothing is changed' : ''}):`];
+  if (r.resources.length === 0) lines.push('  nothing matched the prefixes');
+  for (const c of r.resources) lines.push(`  ${c.status.padEnd(14)} ${c.type.padEnd(28)} ${c.name}  (${c.region}, prefix ${c.prefix})${c.error ? `  ${c.error}` : ''}`);
+  if (r.journalPath) lines.push('', `Journal: ${r.journalPath}`);
+  return lines;
+}
+
 /** The lines the single confirmation shows before its question. Pure. */
 export function confirmLines(s: ConfirmSummary): string[] {
   const lines = [
     '',
-    `About to delete ${s.total} resource${s.total === 1 ? '' : 's'} in account ${s.account}${s.alias ? ` (${s.alias})` : ''}, regions ${s.regions.join(', ')}:`,
+    `About to ${s.verb ?? 'delete'} ${s.total} resource${s.total === 1 ? '' : 's'} in account ${s.account}${s.alias ? ` (${s.alias})` : ''}, regions ${s.regions.join(', ')}:`,
     ...s.counts.map(([t, n]) => `  ${String(n).padStart(5)}  ${t}`),
   ];
   if (s.lost.length) lines.push('Not in the backup, gone for good:', ...s.lost.map((l) => `  - ${l}`));
-  lines.push('A backup of every configuration is written first.');
+  if ((s.verb ?? 'delete') === 'delete') lines.push('A backup of every configuration is written first.');
   return lines;
 }
 
@@ -101,12 +118,12 @@ export class InteractiveUi extends TerminalUi {
     const removes = q.removes.length ? ` (with ${q.removes.join('; ')})` : '';
     return select<Answer>(
       {
-        message: `[${q.index}/${q.total}] delete ${q.type} ${q.name} (${q.region})${removes}?`,
+        message: `[${q.index}/${q.total}] ${q.verb ?? 'delete'} ${q.type} ${q.name} (${q.region})${removes}?`,
         choices: [
           { name: 'yes', value: 'yes', description: q.arn },
           { name: 'no, keep it', value: 'no' },
           { name: 'all remaining', value: 'all' },
-          { name: 'quit (delete nothing)', value: 'quit' },
+          { name: `quit (${q.verb ?? 'delete'} nothing)`, value: 'quit' },
         ],
         default: 'no',
       },

@@ -12,6 +12,8 @@ export interface ResourceQuestion {
   readonly total: number;
   /** What its delete removes with it, in words. */
   readonly removes: readonly string[];
+  /** What will be done to it (default: delete). */
+  readonly verb?: 'delete' | 'tag';
 }
 
 /** What the single confirmation shows before asking the user to type the account id (or alias). */
@@ -24,6 +26,37 @@ export interface ConfirmSummary {
   readonly total: number;
   /** What the backup cannot bring back ("2,720 object versions of bucket x: data not in the backup"). */
   readonly lost: readonly string[];
+  /** What will be done (default: delete). */
+  readonly verb?: 'delete' | 'tag';
+}
+
+/** One resource `nova-cleanup tag` found by its name. */
+export interface TagCandidate {
+  readonly arn: string;
+  readonly type: string;
+  readonly region: string;
+  readonly name: string;
+  /** The prefix its name matched. */
+  readonly prefix: string;
+  status: 'planned' | 'already-tagged' | 'tagged' | 'declined' | 'gone' | 'failed';
+  error?: string;
+}
+
+/** What `nova-cleanup tag` found and did (text, or one JSON document with --json). */
+export interface TagReport {
+  readonly version: 1;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly command: 'tag';
+  readonly dryRun: boolean;
+  readonly phase: 'planned' | 'done';
+  readonly account: string;
+  readonly regions: readonly string[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly prefixes: readonly string[];
+  readonly resources: readonly Omit<TagCandidate, never>[];
+  readonly runId?: string;
+  readonly journalPath?: string;
+  readonly exitCode: number;
 }
 
 /**
@@ -43,4 +76,6 @@ export interface Ui {
   /** One question per resource (`--interactive`). */
   confirmResource(q: ResourceQuestion): Promise<Answer>;
   report(report: Report): void;
+  /** `nova-cleanup tag`: what was found by name, and what was tagged. */
+  tagReport(report: TagReport): void;
 }

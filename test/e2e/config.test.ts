@@ -52,4 +52,22 @@ describeWithMoto('regions and credentials from the AWS config chain', (moto) => 
       expect(left.functions.every((f) => f.endsWith('-keep'))).toBe(true);
     }
   });
+
+  it('--all-regions cleans every region enabled for the account, IAM once; it refuses --region beside it', async () => {
+    const east = await buildWorld({ endpoint: moto().url, region: 'us-east-1', prefix: 'alle' });
+    const west = await buildWorld({ endpoint: moto().url, region: 'eu-west-1', prefix: 'allw' });
+    const r = await runCli(['--tag', 'project=nova-demo', '--all-regions', '--dry-run', '--json'], { moto: moto() });
+    expect(r.stderr).toMatch(/All \d+ regions enabled for the account: us-east-1,/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.regions[0]).toBe('us-east-1');
+    expect(report.regions).toContain('eu-west-1');
+    const planned = report.resources.filter((o) => o.status === 'planned').map((o) => o.arn);
+    expect(planned).toHaveLength(new Set(planned).size);
+    expect(new Set(planned)).toEqual(new Set([...east.tagged, ...west.tagged]));
+
+    const both = await runCli(['--tag', 'project=nova-demo', '--all-regions', '--region', 'us-east-1', '--dry-run'], { moto: moto() });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--all-regions and --region contradict each other/);
+  });
 });

@@ -85,3 +85,9 @@ export function describeWithMoto(name: string, body: (moto: () => Moto) => void)
     });
   });
 }
+
+/**
+ * Types moto 5.2.5 cannot list (ListNotebookInstanceLifecycleConfigs answers HTTP 500): a run with
+ * `--discovery list|both` leaves them out on moto, or their failed listing is reported (exit 1).
+ */
+export const MOTO_UNLISTABLE: readonly string[] = ['--exclude-type', 'sagemaker:notebook-instance-lifecycle-config'];

@@ -202,7 +202,8 @@ export function classify(req: RawRequest): Classified {
       operation = s3Operation(req.method, path, params, req.headers);
       break;
     case 'rest-json':
-      operation = service === 'lambda' ? lambdaOperation(req.method, path, params) : undefined;
+      operation =
+        service === 'lambda' ? lambdaOperation(req.method, path, params) : service === 'bedrock' ? routeOperation(BEDROCK_ROUTES, req.method, path, params) : undefined;
       break;
   }
   operation ||= `${req.method} ${path}`;
@@ -319,7 +320,7 @@ function s3Operation(method: string, path: string, params: URLSearchParams, head
 }
 
 /** Lambda REST routes: `METHOD /template [query-key]`, `{}` standing for one path segment. */
-const LAMBDA_ROUTES = `
+const LAMBDA_ROUTES = routes(`
 GET    /2015-03-31/functions                                      ListFunctions
 POST   /2015-03-31/functions                                      CreateFunction
 GET    /2015-03-31/functions/{}                                   GetFunction
@@ -381,18 +382,62 @@ GET    /2018-10-31/layers/{}/versions/{}/policy                   GetLayerVersio
 POST   /2018-10-31/layers/{}/versions/{}/policy                   AddLayerVersionPermission
 DELETE /2018-10-31/layers/{}/versions/{}/policy/{}                RemoveLayerVersionPermission
 GET    /2016-08-19/account-settings                               GetAccountSettings
-`
-  .trim()
-  .split('\n')
-  .map((line) => {
-    const words = line.trim().split(/\s+/);
-    const [method = '', template = ''] = words;
-    return { method, segments: template.split('/').slice(1), queryKey: words.length === 4 ? words[2] : undefined, operation: words[words.length - 1] ?? '' };
-  });
+`);
+
+/** A route table: one `METHOD /path/{}/template [queryKey] Operation` per line. */
+function routes(text: string) {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const words = line.trim().split(/\s+/);
+      const [method = '', template = ''] = words;
+      return { method, segments: template.split('/').slice(1), queryKey: words.length === 4 ? words[2] : undefined, operation: words[words.length - 1] ?? '' };
+    });
+}
+
+/** Bedrock and Agents for Bedrock (both sign as `bedrock`): REST-JSON routes of the calls a cleanup sends. */
+const BEDROCK_ROUTES = routes(`
+GET    /custom-models                                             ListCustomModels
+GET    /custom-models/{}                                          GetCustomModel
+DELETE /custom-models/{}                                          DeleteCustomModel
+GET    /model-customization-jobs                                  ListModelCustomizationJobs
+POST   /model-customization-jobs                                  CreateModelCustomizationJob
+GET    /model-customization-jobs/{}                               GetModelCustomizationJob
+POST   /model-customization-jobs/{}/stop                          StopModelCustomizationJob
+POST   /listTagsForResource                                       ListTagsForResource
+POST   /tagResource                                               TagResource
+POST   /untagResource                                             UntagResource
+POST   /agents                                                    ListAgents
+PUT    /agents                                                    CreateAgent
+GET    /agents/{}                                                 GetAgent
+DELETE /agents/{}                                                 DeleteAgent
+POST   /agents/{}/agentaliases                                    ListAgentAliases
+GET    /agents/{}/agentaliases/{}                                 GetAgentAlias
+DELETE /agents/{}/agentaliases/{}                                 DeleteAgentAlias
+POST   /agents/{}/agentversions/{}/knowledgebases                 ListAgentKnowledgeBases
+DELETE /agents/{}/agentversions/{}/knowledgebases/{}              DisassociateAgentKnowledgeBase
+POST   /agents/{}/agentversions/{}/actiongroups                   ListAgentActionGroups
+GET    /agents/{}/agentversions/{}/actiongroups/{}                GetAgentActionGroup
+POST   /knowledgebases                                            ListKnowledgeBases
+PUT    /knowledgebases                                            CreateKnowledgeBase
+GET    /knowledgebases/{}                                         GetKnowledgeBase
+DELETE /knowledgebases/{}                                         DeleteKnowledgeBase
+POST   /knowledgebases/{}/datasources                             ListDataSources
+GET    /knowledgebases/{}/datasources/{}                          GetDataSource
+DELETE /knowledgebases/{}/datasources/{}                          DeleteDataSource
+GET    /tags/{}                                                   ListTagsForResource
+POST   /tags/{}                                                   TagResource
+DELETE /tags/{}                                                   UntagResource
+`);
 
 function lambdaOperation(method: string, path: string, params: URLSearchParams): string | undefined {
+  return routeOperation(LAMBDA_ROUTES, method, path, params);
+}
+
+function routeOperation(table: typeof LAMBDA_ROUTES, method: string, path: string, params: URLSearchParams): string | undefined {
   const segments = path.replace(/\/+$/, '').split('/').slice(1);
-  const route = LAMBDA_ROUTES.find(
+  const route = table.find(
     (r) =>
       r.method === method &&
       r.segments.length === segments.length &&

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Factory } from '../../scripts/lib/factory.js';
 import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectCommand, PutObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateCompilationJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { clientConfig, snapshot } from '../../scripts/lib/world.js';
 import type { Outcome, Report } from '../../src/model.js';
 import { describeWithMoto, runCli } from './harness.js';
@@ -82,17 +83,32 @@ describeWithMoto('nothing in use is ever deleted: the scope decision on moto', (
   });
 
   it('a tagged resource of an unsupported type holds back the role it may use, and the run exits 1', async () => {
-    const role = await f.role('training-exec', TAG);
-    await f.trainingJob('nova-finetune', role, 'us-east-1', TAG);
-    await f.bucket('training-data', 'us-east-1', TAG);
+    // A SageMaker Neo compilation job: a type this tool does not cover, which moto's Tagging API returns.
+    const role = await f.role('compile-exec', TAG);
+    const sm = new SageMakerClient(clientConfig(moto().url, 'us-east-1'));
+    try {
+      await sm.send(
+        new CreateCompilationJobCommand({
+          CompilationJobName: 'nova-compile',
+          RoleArn: role,
+          InputConfig: { S3Uri: 's3://compile-data/model.tar.gz', DataInputConfig: '{"input":[1,3,224,224]}', Framework: 'PYTORCH' },
+          OutputConfig: { S3OutputLocation: 's3://compile-data/out/', TargetDevice: 'ml_c5' },
+          StoppingCondition: { MaxRuntimeInSeconds: 900 },
+          Tags: [{ Key: 'project', Value: 'scope-test' }],
+        }),
+      );
+    } finally {
+      sm.destroy();
+    }
+    await f.bucket('compile-data', 'us-east-1', TAG);
 
     const { code, report } = await run(['--yes']);
     expect(code).toBe(1);
-    expect(report.resources.find((o) => o.status === 'unsupported')?.arn).toMatch(/training-job\/nova-finetune$/);
-    expect(byName(report, 'training-exec')).toMatchObject({ status: 'skipped', rule: 'held-back', reason: expect.stringMatching(/^held back: sagemaker:training-job .*nova-finetune.*unsupported type/) });
+    expect(report.resources.find((o) => o.status === 'unsupported')?.arn).toMatch(/compilation-job\/nova-compile$/);
+    expect(byName(report, 'compile-exec')).toMatchObject({ status: 'skipped', rule: 'held-back', reason: expect.stringMatching(/^held back: sagemaker:compilation-job .*nova-compile.*unsupported type/) });
     // What the unsupported type cannot use is still cleaned.
-    expect(byName(report, 'training-data')?.status).toBe('deleted');
-    expect((await snapshot(moto().url)).roles).toEqual(['training-exec']);
+    expect(byName(report, 'compile-data')?.status).toBe('deleted');
+    expect((await snapshot(moto().url)).roles).toEqual(['compile-exec']);
   });
 
   it('a dry run decides exactly as the real run does', async () => {

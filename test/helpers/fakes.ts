@@ -8,13 +8,13 @@ import type {
   Described,
   Gone,
   HandlerContext,
-  Hit,
   Listed,
   LiveResource,
   ResourceHandler,
   Steps,
+  TypeSettings,
 } from '../../src/resources/handler.js';
-import type { Answer, ConfirmSummary, ResourceQuestion, Ui } from '../../src/ui/ui.js';
+import type { Answer, ConfirmSummary, ResourceQuestion, TagReport, Ui } from '../../src/ui/ui.js';
 
 // ─── UI ──────────────────────────────────────────────────────────────────────────────────────────
 
@@ -23,7 +23,8 @@ export type UiCall =
   | { readonly kind: 'plan'; readonly doc: PlanDocument; readonly lines: readonly string[] }
   | { readonly kind: 'confirmPlan'; readonly summary: ConfirmSummary }
   | { readonly kind: 'confirmResource'; readonly question: ResourceQuestion }
-  | { readonly kind: 'report'; readonly report: Report };
+  | { readonly kind: 'report'; readonly report: Report }
+  | { readonly kind: 'tagReport'; readonly report: TagReport };
 
 /**
  * A Ui that writes nothing: it records every call, and answers the questions from a queue given up
@@ -54,6 +55,9 @@ export class RecordingUi implements Ui {
   }
   report(report: Report): void {
     this.calls.push({ kind: 'report', report });
+  }
+  tagReport(report: TagReport): void {
+    this.calls.push({ kind: 'tagReport', report });
   }
 
   confirmPlan(summary: ConfirmSummary): Promise<boolean> {
@@ -95,13 +99,13 @@ export class RecordingUi implements Ui {
 
 // ─── Handlers ────────────────────────────────────────────────────────────────────────────────────
 
-export type FakeMethod = 'describe' | 'currentTags' | 'delete' | 'waitUntilGone' | 'discover' | 'list' | 'readUses' | 'step';
+export type FakeMethod = 'describe' | 'currentTags' | 'delete' | 'waitUntilGone' | 'list' | 'readUses' | 'step';
 
 export interface FakeCall {
   readonly method: FakeMethod;
   /** `start` when the call begins, `end` when it settles (resolved or rejected). */
   readonly phase: 'start' | 'end';
-  /** The resource's ARN (for `list` and `discover`: the region; for `step`: `arn#step`). */
+  /** The resource's ARN (for `list`: the region; for `step`: `arn#step`). */
   readonly arn: string;
   readonly type: string;
   /** Global order across every fake handler of the test run. */
@@ -122,12 +126,16 @@ export interface FakeHandlerOptions {
   readonly references?: readonly string[];
   readonly notFound?: readonly string[];
   readonly global?: boolean;
+  /** Whether the Tagging API returns it (default true). */
+  readonly taggingApi?: boolean;
   readonly actions?: (r: LiveResource) => ActionNeed[];
-  readonly protect?: (r: LiveResource) => string | undefined;
+  /** A built-in refusal; it is given the run's explicit settings (ctx.settings). */
+  readonly protect?: (r: LiveResource, settings: TypeSettings) => string | undefined;
+  /** A record AWS keeps and has no delete for: a reason, or undefined. */
+  readonly retained?: (r: LiveResource) => string | undefined;
   readonly blocked?: (r: LiveResource) => string | undefined;
   readonly children?: (r: LiveResource) => Child[];
   readonly lastUsedRegion?: (r: LiveResource) => string | undefined;
-  readonly discover?: (ctx: HandlerContext, filters: readonly TagFilter[], region: string) => Promise<Hit[]>;
   /** The usage check's listing per region: ARNs with (or without) what they use, or an Error to throw. */
   readonly list?: Readonly<Record<string, readonly Listed[] | Error>> | ((region: string) => Listed[] | Promise<Listed[]>);
   /** readUses answers per ARN (uses, GONE, or an Error); default: describe's uses. */
@@ -197,31 +205,26 @@ export function fakeHandler(o: FakeHandlerOptions = {}): FakeHandler {
     actions: o.actions ?? ((r) => [{ action: `${service}:Delete${kind}`, resource: r.ref.arn }]),
     ...(o.global ? { global: true } : {}),
     ...(o.protect ? { protect: o.protect } : {}),
+    ...(o.retained ? { retained: o.retained } : {}),
     ...(o.blocked ? { blocked: o.blocked } : {}),
     ...(o.children ? { children: o.children } : {}),
     ...(o.lastUsedRegion ? { lastUsedRegion: o.lastUsedRegion } : {}),
-    ...(o.discover
-      ? { discover: (ctx: HandlerContext, filters: readonly TagFilter[], region: string) => traced('discover', region, () => o.discover!(ctx, filters, region)) }
-      : {}),
-    ...(o.list || (o.references?.length ?? 0) > 0
-      ? {
-          list: (_ctx: HandlerContext, region: string) =>
-            traced('list', region, async () => {
-              const l = o.list;
-              if (!l) return [];
-              const v = typeof l === 'function' ? await l(region) : (l[region] ?? []);
-              if (v instanceof Error) throw v;
-              return [...v];
-            }),
-          readUses: (ref: ResourceRef) =>
-            traced('readUses', ref.arn, () =>
-              answer<readonly string[] | Gone>(o.readUses, ref, async () => {
-                const d = await describe(ref);
-                return d === 'gone' ? d : d.uses;
-              }),
-            ),
-        }
-      : {}),
+    taggingApi: o.taggingApi ?? true,
+    list: (_ctx: HandlerContext, region: string) =>
+      traced('list', region, async () => {
+        const l = o.list;
+        if (!l) return [];
+        const v = typeof l === 'function' ? await l(region) : (l[region] ?? []);
+        if (v instanceof Error) throw v;
+        return [...v];
+      }),
+    readUses: (ref: ResourceRef) =>
+      traced('readUses', ref.arn, () =>
+        answer<readonly string[] | Gone>(o.readUses, ref, async () => {
+          const d = await describe(ref);
+          return d === 'gone' ? d : d.uses;
+        }),
+      ),
     calls,
     called: (method) => calls.filter((c) => c.method === method && c.phase === 'start').map((c) => c.arn),
     nameOf: (arn) => lastSegment(parseArn(arn)?.resource ?? arn),

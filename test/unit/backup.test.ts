@@ -90,6 +90,8 @@ function planBody(extra: Partial<Omit<PlanDocument, 'digest'>> = {}): Omit<PlanD
     examinedRegions: ['us-east-1', 'us-west-2'],
     filters: [{ key: 'project', values: ['nova'] }],
     types: { include: [], exclude: [] },
+    discovery: 'tagging',
+    settings: { deleteSharedLogGroups: false, deleteStudioEfs: false },
     items: [
       item(fn, {
         uses: [role.arn],
@@ -384,6 +386,8 @@ describe('plan file', () => {
     ['an account that is not 12 digits', { account: '1234' }, /account/],
     ['no regions', { regions: [] }, /regions/],
     ['no filter', { filters: [] }, /filters/],
+    ['an unknown discovery mode', { discovery: 'guess' }, /discovery/],
+    ['no settings (a plan of an older build)', { settings: undefined }, /settings/],
   ])('refuses a document of %s', async (_label, change, field) => {
     const p = join(dir, 'plan.json');
     const doc = { ...sealPlan(planBody()), ...change };
@@ -409,6 +413,8 @@ describe('plan file', () => {
     ['the account', (d) => void (d.account = '210987654321')],
     ['a region added', (d) => void d.regions.push('eu-west-1')],
     ["an item's configuration", (d) => void ((d.items[0]!.config as Record<string, unknown>)['Name'] = 'x')],
+    ['the discovery mode', (d) => void (d.discovery = 'list')],
+    ['a setting turned on', (d) => void (d.settings.deleteSharedLogGroups = true)],
   ])('refuses a plan whose content was edited (%s) with its old digest', async (_label, edit) => {
     const doc = structuredClone(sealPlan(planBody())) as Mutable<PlanDocument>;
     const digest = doc.digest;

@@ -107,11 +107,11 @@ class World {
         ...common('iam:role'),
         global: true,
         lastUsedRegion: (lr) => this.res.get(lr.ref.arn)?.lastUsed,
-        // Like IAM: the Tagging API does not list roles; the type lists its own, with live tags.
-        discover: (_ctx, filters: readonly TagFilter[]) =>
-          Promise.resolve([...this.res.values()].filter((r) => r.type === 'iam:role' && r.exists && matchesTags(r.tags, filters)).map((r) => ({ arn: r.arn, tags: { ...r.tags }, region: 'us-east-1', liveTags: true }))),
+        // Like IAM: the Tagging API does not return roles; list discovery finds them (here the list carries the live tags).
+        taggingApi: false,
+        list: () => [...this.res.values()].filter((r) => r.type === 'iam:role' && r.exists).map((r) => ({ arn: r.arn, tags: { ...r.tags } })),
       }),
-      'other:widget': fakeHandler(common('other:widget')),
+      'other:widget': fakeHandler({ ...common('other:widget'), list: listed('other:widget') }),
     };
     this.registry = buildRegistry(Object.values(this.h));
   }
@@ -192,6 +192,9 @@ function cleanOptions(o: Partial<CleanOptions & { out: string; command: 'clean' 
     backupDir,
     includeTypes: [],
     excludeTypes: [],
+    allRegions: false,
+    discovery: 'tagging',
+    settings: { deleteSharedLogGroups: false, deleteStudioEfs: false },
     waitTimeout: 60,
     ...o,
   };
@@ -313,7 +316,7 @@ describe('runClean: refusals before anything happens', () => {
     expect(err.exitCode).toBe(ExitCode.Usage);
     expect(err.message).toMatch(/account guard: .*123456789012, not 210987654321/);
     expect(tagging).not.toHaveReceivedAnyCommand();
-    expect(world.called('discover')).toEqual([]);
+    expect(world.called('list')).toEqual([]);
   });
 });
 
@@ -509,6 +512,8 @@ describe('runClean: plan --out', () => {
       regions: ['us-east-1'],
       filters: [{ key: 'project', values: ['nova'] }],
       types: { include: [], exclude: [] },
+      discovery: 'tagging',
+      settings: { deleteSharedLogGroups: false, deleteStudioEfs: false },
       permissions: { status: 'allowed' },
     });
     expect(raw.items.map((i) => i.ref.name)).toEqual(['ep', 'fn', 'w', 'cfg', 'role']);
@@ -727,6 +732,293 @@ describe('runClean: --yes', () => {
   });
 });
 
+describe('runClean: --all-regions', () => {
+  /** Answers GetResources from the world, and records the region of each client it was sent through. */
+  function taggingRegions(): string[] {
+    const asked: string[] = [];
+    tagging.on(GetResourcesCommand).callsFake(async (input: GetResourcesCommandInput, getClient) => {
+      asked.push(await (getClient().config.region as () => Promise<string>)());
+      return world.tagged(input);
+    });
+    return asked;
+  }
+
+  beforeEach(() => {
+    ec2.on(DescribeRegionsCommand).resolves({
+      Regions: [
+        { RegionName: 'eu-west-1', OptInStatus: 'opt-in-not-required' },
+        { RegionName: 'us-east-1', OptInStatus: 'opt-in-not-required' },
+        { RegionName: 'ap-south-1', OptInStatus: 'opt-in-not-required' },
+        { RegionName: 'me-south-1', OptInStatus: 'opted-in' },
+        { RegionName: 'af-south-1', OptInStatus: 'not-opted-in' },
+      ],
+    });
+  });
+
+  it('takes the regions enabled for the account from EC2 DescribeRegions, the home region first, and looks in each (IAM once)', async () => {
+    const { EP, CFG, FN, ROLE, W } = standard(world);
+    const FAR = world.add('fake:endpoint', 'far', { region: 'eu-west-1' });
+    const OPTED = world.add('fake:config', 'opted', { region: 'me-south-1' });
+    const asked = taggingRegions();
+    const ui = new RecordingUi();
+    expect(await runClean(cleanOptions({ dryRun: true, regions: [], allRegions: true }), deps(ui))).toBe(ExitCode.Ok);
+
+    const all = ['us-east-1', 'ap-south-1', 'eu-west-1', 'me-south-1'];
+    expect(ui.lines('info')).toContain(`All 4 regions enabled for the account: ${all.join(', ')}`);
+    expect(ui.lastReport?.regions).toEqual(all);
+    expect(ui.lastPlan?.regions).toEqual(all);
+    expect(asked.sort()).toEqual([...all].sort());
+    expect(ec2).toHaveReceivedCommandWith(DescribeRegionsCommand, { AllRegions: false });
+    expect(world.h['iam:role'].called('list')).toEqual(['us-east-1']);
+    expect(new Set(ui.lastPlan?.items.map((i) => i.ref.arn))).toEqual(new Set([EP, CFG, FN, ROLE, W, FAR, OPTED]));
+    expect(ui.lastPlan?.items.find((i) => i.ref.arn === FAR)?.ref.region).toBe('eu-west-1');
+  });
+
+  it('puts the home region of the config chain first, whatever its place in the sorted list', async () => {
+    standard(world);
+    taggingRegions();
+    const previous = process.env.AWS_REGION;
+    process.env.AWS_REGION = 'me-south-1';
+    try {
+      const ui = new RecordingUi();
+      expect(await runClean(cleanOptions({ dryRun: true, regions: [], allRegions: true }), deps(ui))).toBe(ExitCode.Ok);
+      expect(ui.lastReport?.regions).toEqual(['me-south-1', 'ap-south-1', 'eu-west-1', 'us-east-1']);
+      // STS and DescribeRegions were asked in the home region.
+      const regionOf = (c: unknown) => ((c as EC2Client).config.region as () => Promise<string>)();
+      expect(await regionOf(sts.commandCalls(GetCallerIdentityCommand)[0]?.thisValue)).toBe('me-south-1');
+      expect(new Set(await Promise.all(ec2.commandCalls(DescribeRegionsCommand).map((c) => regionOf(c.thisValue))))).toEqual(new Set(['me-south-1']));
+    } finally {
+      process.env.AWS_REGION = previous;
+    }
+  });
+
+  it('refuses (exit 2, one line naming --all-regions) when the regions cannot be listed, before looking for resources', async () => {
+    standard(world);
+    ec2.on(DescribeRegionsCommand).rejects(awsError('UnauthorizedOperation', 'no DescribeRegions', 403));
+    const err = await rejection(runClean(cleanOptions({ dryRun: true, regions: [], allRegions: true }), deps(new RecordingUi())));
+    expect(err.exitCode).toBe(ExitCode.Usage);
+    expect(err.message).toBe('--all-regions: the regions enabled for the account could not be listed (EC2 DescribeRegions: UnauthorizedOperation: no DescribeRegions)');
+    expect(tagging).not.toHaveReceivedAnyCommand();
+    expect(world.called('list')).toEqual([]);
+    expect(world.called('describe')).toEqual([]);
+  });
+
+  it('without --all-regions the run stays in the regions given (DescribeRegions only for the usage check)', async () => {
+    standard(world);
+    world.add('fake:endpoint', 'far', { region: 'eu-west-1' });
+    const asked = taggingRegions();
+    const ui = new RecordingUi();
+    expect(await runClean(cleanOptions({ dryRun: true }), deps(ui))).toBe(ExitCode.Ok);
+    expect(asked).toEqual(['us-east-1']);
+    expect(ui.lastReport?.regions).toEqual(['us-east-1']);
+    expect(byName(ui.lastReport).far).toMatchObject({ status: 'skipped', rule: 'outside-regions' });
+    expect(ui.lines('info').some((l) => l.startsWith('All '))).toBe(false);
+  });
+});
+
+describe('runClean: --discovery', () => {
+  /** The standard account, a tagged widget the Tagging API does not show yet, and one it remembers with old tags. */
+  function lagging(w: World) {
+    const arns = standard(w);
+    const FRESH = w.add('other:widget', 'fresh', { indexed: undefined });
+    const STALE = w.add('other:widget', 'stale', { tags: { project: 'other' }, indexed: { ...NOVA } });
+    return { ...arns, FRESH, STALE };
+  }
+
+  it('tagging (the default) misses what the Tagging API does not show yet, and checks what it remembers', async () => {
+    const { FRESH } = lagging(world);
+    const ui = new RecordingUi();
+    expect(await runClean(cleanOptions({ dryRun: true }), deps(ui))).toBe(ExitCode.Ok);
+    expect(ui.lastPlan?.discovery).toBe('tagging');
+    expect(ui.lastPlan?.items.map((i) => i.ref.arn)).not.toContain(FRESH);
+    expect(byName(ui.lastReport).stale).toMatchObject({ status: 'skipped', rule: 'tags-not-matching' });
+    expect(tagging).toHaveReceivedCommand(GetResourcesCommand);
+  });
+
+  it('list: every supported type is found by its own list and live tags (the Tagging API only for unsupported types), and the plan says so', async () => {
+    const { EP, CFG, FN, ROLE, W, FRESH, STALE } = lagging(world);
+    const ui = new RecordingUi();
+    expect(await runClean(cleanOptions({ dryRun: true, discovery: 'list' }), deps(ui))).toBe(ExitCode.Ok);
+
+    // Asked (it alone shows tagged resources of unsupported types), but its hits of supported types are dropped.
+    expect(tagging).toHaveReceivedCommand(GetResourcesCommand);
+    expect(ui.lastPlan?.discovery).toBe('list');
+    expect(new Set(ui.lastPlan?.items.map((i) => i.ref.arn))).toEqual(new Set([EP, CFG, FN, ROLE, W, FRESH]));
+    // The stale one is not ours by its live tags: the Tagging API still returns it, but the listing decides:
+    // never found, never reported.
+    expect(ui.lastReport?.resources.map((o) => o.arn)).not.toContain(STALE);
+    // Tags were read for the listed resources whose list does not carry them (the roles' does).
+    const tagReads = world.called('currentTags');
+    for (const arn of [EP, CFG, FN, W, FRESH, STALE]) expect(tagReads).toContain(arn);
+    expect(tagReads).not.toContain(ROLE);
+  });
+
+  it('both: the Tagging API and every list; what one misses the other finds', async () => {
+    const { FRESH } = lagging(world);
+    const ui = new RecordingUi();
+    expect(await runClean(cleanOptions({ dryRun: true, discovery: 'both' }), deps(ui))).toBe(ExitCode.Ok);
+    expect(tagging).toHaveReceivedCommand(GetResourcesCommand);
+    expect(ui.lastPlan?.discovery).toBe('both');
+    expect(ui.lastPlan?.items.map((i) => i.ref.arn)).toContain(FRESH);
+    expect(byName(ui.lastReport).stale).toMatchObject({ status: 'skipped', rule: 'tags-not-matching' });
+    expect(planned(ui.lastPlan).sort()).toEqual(['cfg', 'ep', 'fn', 'fresh', 'role', 'w']);
+  });
+
+  it("a type's own listing that fails in discovery: exit 1, reported once; what only it would find is not planned, the rest goes on", async () => {
+    const { ROLE } = standard(world);
+    const FREE = world.add('iam:role', 'free'); // tagged, used by nothing: only the listing of roles finds it
+    world.h['iam:role'].list = () => Promise.reject(awsError('AccessDenied', 'not authorized to ListRoles', 403));
+    const ui = new RecordingUi();
+    expect(await runClean(cleanOptions({ dryRun: true }), deps(ui))).toBe(ExitCode.Failed);
+    const failed = (ui.lastReport?.resources ?? []).filter((o) => o.status === 'failed');
+    expect(failed).toEqual([expect.objectContaining({ type: 'iam:role', region: 'us-east-1', rule: 'unreadable', error: 'could not list them: AccessDenied: not authorized to ListRoles' })]);
+    expect(ui.lastPlan?.items.map((i) => i.ref.arn)).not.toContain(FREE);
+    // The function's role is still reached by reference, and its own live tags decide.
+    expect(ui.lastPlan?.items.map((i) => i.ref.arn)).toContain(ROLE);
+    expect(planned(ui.lastPlan)).toEqual(['ep', 'fn', 'w', 'cfg', 'role']);
+  });
+
+  it('--discovery list: a listing that fails in discovery holds back what that type may use in that region, even when a later listing answers', async () => {
+    const { CFG } = standard(world);
+    const ep = world.h['fake:endpoint'];
+    const list = ep.list.bind(ep);
+    let first = true;
+    ep.list = (ctx, region) => {
+      if (first) {
+        first = false;
+        return Promise.reject(awsError('ThrottlingException', 'Rate exceeded'));
+      }
+      return list(ctx, region);
+    };
+    const ui = new RecordingUi();
+    expect(await runClean(cleanOptions({ dryRun: true, discovery: 'list' }), deps(ui))).toBe(ExitCode.Failed);
+    expect(byName(ui.lastReport).cfg).toMatchObject({ arn: CFG, status: 'skipped', rule: 'held-back', reason: expect.stringContaining('fake:endpoint resources of us-east-1 could not be listed') });
+    expect(byName(ui.lastReport)['every fake:endpoint of us-east-1']).toMatchObject({ status: 'failed', error: 'could not list them: ThrottlingException: Rate exceeded' });
+    expect(planned(ui.lastPlan)).not.toContain('ep');
+  });
+
+  // A tagged resource of an unsupported type is only ever seen through the Tagging API: it is asked even
+  // when no selected type is one it returns.
+  it('--include-type iam:role: a tagged resource of an unsupported type still holds the roles back (exit 1)', async () => {
+    standard(world);
+    const JOB = `arn:aws:sagemaker:us-east-1:${ACCOUNT}:training-job/train-1`;
+    world.foreign.push(JOB);
+    const ui = new RecordingUi();
+    expect(await runClean(cleanOptions({ dryRun: true, includeTypes: ['iam:role'] }), deps(ui))).toBe(ExitCode.Failed);
+    expect(tagging).toHaveReceivedCommand(GetResourcesCommand);
+    expect(byName(ui.lastReport)[JOB]).toMatchObject({ status: 'unsupported', rule: 'unsupported' });
+    expect(byName(ui.lastReport).role).toMatchObject({ status: 'skipped', rule: 'held-back' });
+    expect(planned(ui.lastPlan)).toEqual([]);
+  });
+
+  it('--discovery list: a tagged resource of an unsupported type (seen only through the Tagging API) is reported and holds the roles back (exit 1)', async () => {
+    const { ROLE } = standard(world);
+    const JOB = `arn:aws:sagemaker:us-east-1:${ACCOUNT}:training-job/train-1`;
+    world.foreign.push(JOB);
+    const ui = new RecordingUi();
+    expect(await runClean(cleanOptions({ dryRun: true, discovery: 'list' }), deps(ui))).toBe(ExitCode.Failed);
+    expect(tagging).toHaveReceivedCommand(GetResourcesCommand);
+    expect(byName(ui.lastReport)[JOB]).toMatchObject({ status: 'unsupported', rule: 'unsupported' });
+    expect(byName(ui.lastReport).role).toMatchObject({ arn: ROLE, status: 'skipped', rule: 'held-back' });
+    expect(planned(ui.lastPlan)).not.toContain('role');
+    // The supported types are still found by their own listings and planned.
+    expect(planned(ui.lastPlan).sort()).toEqual(['cfg', 'ep', 'fn', 'w']);
+  });
+
+  it('--discovery list: a Tagging API hit of a supported type is dropped; the type\'s own listing and live tags decide', async () => {
+    const { EP } = standard(world);
+    // The Tagging API still remembers these as ours: one deleted since, one re-tagged since.
+    const DELETED = world.add('other:widget', 'deleted', { exists: false, indexed: { ...NOVA } });
+    const RETAGGED = world.add('other:widget', 'retagged', { tags: { project: 'other' }, indexed: { ...NOVA } });
+    // In tagging mode the Tagging API's hits are used: the re-tagged one is read again and reported as not ours.
+    const viaTagging = new RecordingUi();
+    expect(await runClean(cleanOptions({ dryRun: true }), deps(viaTagging))).toBe(ExitCode.Ok);
+    expect(byName(viaTagging.lastReport).retagged).toMatchObject({ status: 'skipped', rule: 'tags-not-matching' });
+    const mark = world.mark();
+    clearHistory();
+
+    const ui = new RecordingUi();
+    expect(await runClean(cleanOptions({ dryRun: true, discovery: 'list' }), deps(ui))).toBe(ExitCode.Ok);
+    expect(tagging).toHaveReceivedCommand(GetResourcesCommand);
+    // In list mode neither is a hit: neither is described nor reported; the deleted one is not read at all.
+    const reported = (ui.lastReport?.resources ?? []).map((o) => o.arn);
+    expect(reported).not.toContain(DELETED);
+    expect(reported).not.toContain(RETAGGED);
+    const readAgain = [...world.called('describe', mark), ...world.called('currentTags', mark)];
+    expect(readAgain).not.toContain(DELETED);
+    expect(readAgain).toContain(RETAGGED); // its own listing found it, and its live tags (not ours) decided
+    expect(world.called('describe', mark)).not.toContain(RETAGGED);
+    expect(ui.lastPlan?.items.map((i) => i.ref.arn)).toContain(EP);
+    expect(planned(ui.lastPlan).sort()).toEqual(['cfg', 'ep', 'fn', 'role', 'w']);
+  });
+});
+
+describe('runClean and runApply: explicit settings', () => {
+  const REFUSAL = 'an account-wide log group every job writes to; pass --delete-shared-log-groups';
+  const ON = { deleteSharedLogGroups: true, deleteStudioEfs: false };
+
+  /** The widget refuses unless the user turned the setting on; records what protect was given. */
+  function settingAware(): unknown[] {
+    const seen: unknown[] = [];
+    world.h['other:widget'].protect = (_lr, settings) => {
+      seen.push({ ...settings });
+      return settings.deleteSharedLogGroups === true ? undefined : REFUSAL;
+    };
+    return seen;
+  }
+
+  it('off by default: protect is given the settings, refuses, and the plan records them off', async () => {
+    standard(world);
+    const seen = settingAware();
+    const ui = new RecordingUi();
+    expect(await runClean(cleanOptions({ dryRun: true }), deps(ui))).toBe(ExitCode.Ok);
+    expect(byName(ui.lastReport).w).toMatchObject({ status: 'skipped', rule: 'protected', reason: REFUSAL });
+    expect(seen).toEqual([{ deleteSharedLogGroups: false, deleteStudioEfs: false }]);
+    expect(ui.lastPlan?.settings).toEqual({ deleteSharedLogGroups: false, deleteStudioEfs: false });
+  });
+
+  it('turned on: protect lets it through; the plan records it, and apply decides with the plan\'s settings', async () => {
+    const { W } = standard(world);
+    const seen = settingAware();
+    const path = join(root, 'plan.json');
+    const planUi = new RecordingUi();
+    expect(await runClean(cleanOptions({ command: 'plan', dryRun: true, yes: true, backupDir: '', out: path, settings: ON }), deps(planUi))).toBe(ExitCode.Ok);
+    expect(planned(planUi.lastPlan)).toContain('w');
+    expect((JSON.parse(readFileSync(path, 'utf8')) as PlanDocument).settings).toEqual(ON);
+    expect(seen).toEqual([ON]);
+
+    seen.length = 0;
+    const ui = new RecordingUi();
+    expect(await runApply(applyOptions(path), deps(ui))).toBe(ExitCode.Ok);
+    expect(seen).toEqual([ON]);
+    expect(byName(ui.lastReport).w).toMatchObject({ status: 'deleted' });
+    expect(world.get(W).exists).toBe(false);
+  });
+});
+
+describe('runClean: retained by AWS', () => {
+  const KEPT = 'a finished job: AWS keeps its record and has no delete for it';
+
+  it('a record AWS keeps is reported retained (never deleted, never a failure), and the role it used is deleted', async () => {
+    const { FN, ROLE } = standard(world);
+    const fn = world.h['fake:fn'];
+    fn.retained = (lr) => (lr.ref.arn === FN ? KEPT : undefined);
+    // Like ListTrainingJobs: the listing does not say what each uses (it is read, or reused from describe).
+    const list = fn.list.bind(fn);
+    fn.list = async (ctx, region) => (await list(ctx, region)).map((l) => ({ arn: l.arn }));
+    const ui = new RecordingUi();
+    expect(await runClean(cleanOptions({ yes: true }), deps(ui))).toBe(ExitCode.Ok);
+
+    const o = byName(ui.lastReport);
+    expect(o.fn).toMatchObject({ arn: FN, status: 'retained', rule: 'retained-by-aws', reason: KEPT });
+    expect(o.role).toMatchObject({ arn: ROLE, status: 'deleted' });
+    expect(world.called('delete')).not.toContain(FN);
+    expect(world.get(FN).exists).toBe(true);
+    expect(ui.lastReport?.summary).toMatchObject({ retained: 1, failed: 0, deleted: 4 });
+    expect(ui.lastReport?.exitCode).toBe(ExitCode.Ok);
+  });
+});
+
 // ─── runApply ────────────────────────────────────────────────────────────────────────────────────
 
 describe('runApply', () => {
@@ -938,6 +1230,7 @@ describe('run helpers', () => {
     expect(exitCodeOf([outcome('failed')], true)).toBe(1);
     expect(exitCodeOf([outcome('deleted')], true)).toBe(3);
     expect(exitCodeOf([], false)).toBe(0);
+    expect(exitCodeOf([outcome('retained'), outcome('deleted')], false)).toBe(0); // retained by AWS is never a failure
   });
 
   it('summarize counts each status', () => {
@@ -949,7 +1242,9 @@ describe('run helpers', () => {
       unsupported: 0,
       planned: 1,
       blocked: 1,
+      retained: 0,
     });
+    expect(summarize([outcome('retained'), outcome('retained'), outcome('deleted')])).toMatchObject({ retained: 2, deleted: 1, failed: 0, skipped: 0 });
   });
 
   it.each([

@@ -121,9 +121,47 @@ describe('parseSelection', () => {
         { key: 'owner', values: [] },
       ],
       regions: ['us-east-1'],
+      allRegions: false,
+      discovery: 'tagging',
+      settings: { deleteSharedLogGroups: false, deleteStudioEfs: false },
       includeTypes: ['sagemaker:*'],
       excludeTypes: ['sagemaker:model'],
     });
+  });
+
+  it('--all-regions: every enabled region, read later (no region named here)', () => {
+    expect(select({ allRegions: true })).toMatchObject({ allRegions: true, regions: [] });
+    expect(select({}).allRegions).toBe(false);
+  });
+
+  it('--all-regions with --region is refused (exit 2), whatever the regions', () => {
+    for (const region of [['us-east-1'], ['us-east-1,eu-west-1'], ['eu-west-1', 'us-west-2']]) {
+      const err = novaErrorOf(() => select({ allRegions: true, region }));
+      expect(err.exitCode).toBe(ExitCode.Usage);
+      expect(err.message).toBe('--all-regions and --region contradict each other; choose one');
+    }
+  });
+
+  it('--region all is refused, pointing at --all-regions (alone or among other regions)', () => {
+    for (const region of [['all'], ['us-east-1,all'], ['us-east-1', 'all']]) {
+      const err = novaErrorOf(() => select({ region }));
+      expect(err.exitCode).toBe(ExitCode.Usage);
+      expect(err.message).toBe('--region all is not a region; use --all-regions for every region enabled for the account');
+    }
+  });
+
+  it('--discovery: tagging (the default), list or both; anything else is refused naming the flag', () => {
+    expect(select({}).discovery).toBe('tagging');
+    for (const mode of ['tagging', 'list', 'both'] as const) expect(select({ discovery: mode }).discovery).toBe(mode);
+    const err = novaErrorOf(() => select({ discovery: 'lists' }));
+    expect(err.exitCode).toBe(ExitCode.Usage);
+    expect(err.message).toBe('--discovery "lists": must be tagging, list or both');
+  });
+
+  it('the explicit settings are off unless their flag is given', () => {
+    expect(select({}).settings).toEqual({ deleteSharedLogGroups: false, deleteStudioEfs: false });
+    expect(select({ deleteSharedLogGroups: true }).settings).toEqual({ deleteSharedLogGroups: true, deleteStudioEfs: false });
+    expect(select({ deleteStudioEfs: true }).settings).toEqual({ deleteSharedLogGroups: false, deleteStudioEfs: true });
   });
 
   it('requires at least one --tag', () => {
@@ -266,9 +304,22 @@ describe('parseCleanOptions', () => {
       backupDir: './nova-cleanup-backups',
       includeTypes: [],
       excludeTypes: [],
+      allRegions: false,
+      discovery: 'tagging',
+      settings: { deleteSharedLogGroups: false, deleteStudioEfs: false },
       account: undefined,
       waitTimeout: 1800,
     });
+  });
+
+  it('carries --all-regions, --discovery and the settings through', () => {
+    expect(parse({ allRegions: true, discovery: 'both', deleteStudioEfs: true })).toMatchObject({
+      allRegions: true,
+      regions: [],
+      discovery: 'both',
+      settings: { deleteSharedLogGroups: false, deleteStudioEfs: true },
+    });
+    expect(novaErrorOf(() => parse({ allRegions: true, region: ['us-east-1'] })).message).toMatch(/--all-regions and --region contradict/);
   });
 
   it('is a dry run only when asked with true', () => {

@@ -257,6 +257,51 @@ describe('reconcile: each hit against its own service', () => {
     expect(get(caller, thingArn('t1')).stays?.rule).toBe('caller-role');
   });
 
+  it("protect is given the run's explicit settings (ctx.settings), or none when the run has none", async () => {
+    const seen: unknown[] = [];
+    const opts = { thing: { protect: (_lr: unknown, settings: object) => (seen.push(settings), 'deleteSharedLogGroups' in settings && settings.deleteSharedLogGroups ? undefined : 'shared') } };
+    const on = await run(world(opts).registry, [hit(thingArn('t1'))], { ctx: testContext({ settings: { deleteSharedLogGroups: true } }) });
+    expect(get(on, thingArn('t1')).stays).toBeUndefined();
+    const off = await run(world(opts).registry, [hit(thingArn('t1'))]);
+    expect(get(off, thingArn('t1')).stays).toEqual({ status: 'skipped', rule: 'protected', reason: 'shared' });
+    expect(seen).toEqual([{ deleteSharedLogGroups: true }, {}]);
+  });
+
+  it('a record AWS keeps is retained (never a candidate, never failed): it uses nothing, so nothing is followed or held', async () => {
+    const { role, registry } = world({
+      thing: {
+        describe: (ref: ResourceRef) => described({ config: { status: ref.name === 'job' ? 'Completed' : 'InProgress' }, uses: ref.name === 'job' ? [roleArn('r1')] : [] }),
+        retained: (lr) => (lr.described.config.status === 'Completed' ? 'a finished job: AWS keeps its record and has no delete for it' : undefined),
+      },
+    });
+    const r = await run(registry, [hit(thingArn('job')), hit(thingArn('running'))]);
+    const job = get(r, thingArn('job'));
+    expect(job.stays).toEqual({ status: 'retained', rule: 'retained-by-aws', reason: 'a finished job: AWS keeps its record and has no delete for it' });
+    expect(job.reported).toBe(true);
+    expect(job.described?.uses).toEqual([]);
+    expect(job.described?.config).toEqual({ status: 'Completed' });
+    expect(job.tags).toEqual(DEFAULT_TAGS);
+    expect(get(r, thingArn('running')).stays).toBeUndefined();
+    expect(has(r, roleArn('r1'))).toBe(false);
+    expect(role.calls).toEqual([]);
+    expect(r.holds).toEqual([]);
+  });
+
+  it('retained comes after the tags, protect and the caller check, and before blocked', async () => {
+    const retained = vi.fn(() => 'kept by AWS');
+    const notOurs = await run(world({ thing: { describe: described({ tags: { project: 'x' } }), retained } }).registry, [hit(thingArn('t1'))]);
+    expect(get(notOurs, thingArn('t1')).stays?.rule).toBe('tags-not-matching');
+    expect(retained).not.toHaveBeenCalled();
+    const guarded = await run(world({ thing: { protect: () => 'service-linked', retained } }).registry, [hit(thingArn('t1'))]);
+    expect(get(guarded, thingArn('t1')).stays?.rule).toBe('protected');
+    const caller = await run(world({ thing: { retained } }).registry, [hit(thingArn('t1'))], { isCaller: () => true });
+    expect(get(caller, thingArn('t1')).stays?.rule).toBe('caller-role');
+    expect(retained).not.toHaveBeenCalled();
+    const locked = await run(world({ thing: { retained, blocked: () => 'locked' } }).registry, [hit(thingArn('t1'))]);
+    expect(get(locked, thingArn('t1')).stays).toMatchObject({ status: 'retained', rule: 'retained-by-aws' });
+    expect(retained).toHaveBeenCalledTimes(1);
+  });
+
   it("a hit with live tags passes them to describe as a hint; a hit without does not", async () => {
     const { thing, registry } = world();
     const spy = vi.spyOn(thing, 'describe');
@@ -387,6 +432,17 @@ describe('reconcile: following what candidates use', () => {
     const f = get(r, partArn('p-far', 'eu-west-1'));
     expect(f.ref.region).toBe('eu-west-1');
     expect(f.stays?.rule).toBe('outside-regions');
+  });
+
+  it('a reached resource AWS retains is not reported, and what it used is not followed', async () => {
+    const { role, registry } = world({
+      thing: { describe: described({ uses: [partArn('p1')] }) },
+      part: { describe: described({ uses: [roleArn('r1')] }), retained: () => 'kept by AWS' },
+    });
+    const r = await run(registry, [hit(thingArn('t1'))]);
+    expect(get(r, partArn('p1'))).toMatchObject({ reported: false, stays: { status: 'retained', rule: 'retained-by-aws' } });
+    expect(role.called('describe')).toEqual([]);
+    expect(has(r, roleArn('r1'))).toBe(false);
   });
 
   it('with followReferences false, uses are not followed', async () => {

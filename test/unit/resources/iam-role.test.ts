@@ -14,13 +14,18 @@ import {
   ListRoleTagsCommand,
   RemoveRoleFromInstanceProfileCommand,
 } from '@aws-sdk/client-iam';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { LIMITS, Throughput } from '../../../src/aws/throughput.js';
+import { discover } from '../../../src/discovery/discover.js';
+import type { TagFilter } from '../../../src/model.js';
 import { GONE, type Described } from '../../../src/resources/handler.js';
 import { iamRole as handler, rolePath } from '../../../src/resources/iam-role.js';
 import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../helpers/context.js';
 
 const iam = mockClient(IAMClient);
+const tagging = mockClient(ResourceGroupsTaggingAPIClient);
 const ARN = 'arn:aws:iam::123456789012:role/service/nova/nova-exec';
 const P1 = 'arn:aws:iam::123456789012:policy/p1';
 const P2 = 'arn:aws:iam::123456789012:policy/p2';
@@ -69,7 +74,8 @@ describe('iam:role', () => {
     expect(handler.global).toBe(true);
     expect(handler.client).toBe('iam');
     expect(handler.references).toEqual([]);
-    expect(handler.list).toBeUndefined();
+    expect(typeof handler.list).toBe('function');
+    expect(handler.taggingApi).toBe(false);
     expect(handler.notFound).toEqual(['NoSuchEntity', 'NoSuchEntityException']);
   });
 
@@ -85,15 +91,61 @@ describe('iam:role', () => {
   it('refuses service-linked and IAM Identity Center roles, and only those', () => {
     const slr = 'arn:aws:iam::123456789012:role/aws-service-role/sagemaker.amazonaws.com/AWSServiceRoleForAmazonSageMaker';
     const sso = 'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef';
-    expect(handler.protect?.(live({}, slr))).toMatch(/service-linked/);
-    expect(handler.protect?.(live({}, sso))).toMatch(/Identity Center/);
-    expect(handler.protect?.(live({}, ARN))).toBeUndefined();
-    expect(handler.protect?.(live({}, 'arn:aws:iam::123456789012:role/nova-exec'))).toBeUndefined();
-    expect(handler.protect?.(live({}, 'arn:aws:iam::123456789012:role/team/aws-service-role/x'))).toBeUndefined();
+    expect(handler.protect?.(live({}, slr), {})).toMatch(/service-linked/);
+    expect(handler.protect?.(live({}, sso), {})).toMatch(/Identity Center/);
+    expect(handler.protect?.(live({}, ARN), {})).toBeUndefined();
+    expect(handler.protect?.(live({}, 'arn:aws:iam::123456789012:role/nova-exec'), {})).toBeUndefined();
+    expect(handler.protect?.(live({}, 'arn:aws:iam::123456789012:role/team/aws-service-role/x'), {})).toBeUndefined();
+    // No explicit setting lets a service-linked role through.
+    expect(handler.protect?.(live({}, slr), { deleteSharedLogGroups: true, deleteStudioEfs: true })).toMatch(/service-linked/);
   });
 
-  describe('discover', () => {
-    it('finds the roles whose tags match, across pages of roles and of tags, with live tags', async () => {
+  describe('list and list discovery', () => {
+    it('is not returned by the Tagging API: found by list discovery', () => {
+      expect(handler.taggingApi).toBe(false);
+      expect(handler.reads).toEqual(expect.arrayContaining(['ListRoles', 'ListRoleTags']));
+    });
+
+    it('lists every role across pages (1,000 a page), without reading their tags', async () => {
+      iam.on(ListRolesCommand)
+        .resolvesOnce({ Roles: [role({ RoleName: 'a', Arn: 'arn:aws:iam::123456789012:role/a' })], IsTruncated: true, Marker: 'm1' })
+        .resolvesOnce({ Roles: [role({ RoleName: 'b', Arn: 'arn:aws:iam::123456789012:role/x/b' }), role({ RoleName: 'no-arn', Arn: undefined })], IsTruncated: false });
+      const listed = await handler.list(ctx(), 'us-east-1');
+      expect(listed).toEqual([{ arn: 'arn:aws:iam::123456789012:role/a' }, { arn: 'arn:aws:iam::123456789012:role/x/b' }]);
+      expect(iam).toHaveReceivedNthSpecificCommandWith(1, ListRolesCommand, { MaxItems: 1000 });
+      expect(iam).toHaveReceivedNthSpecificCommandWith(2, ListRolesCommand, { Marker: 'm1', MaxItems: 1000 });
+      expect(iam).not.toHaveReceivedCommand(ListRoleTagsCommand);
+      expect(sent().filter((op) => !handler.reads.includes(op))).toEqual([]);
+    });
+
+    it('lets a failing ListRoles through', async () => {
+      iam.on(ListRolesCommand).rejects(awsError('AccessDenied', 'not authorized to ListRoles', 403));
+      await expect(handler.list(ctx(), 'us-east-1')).rejects.toThrow('ListRoles');
+    });
+
+    /**
+     * The core's list discovery of roles alone, with the default throughput table. The Tagging API is asked
+     * too (for unsupported types; it finds nothing unless a test says otherwise); roles are what the registry knows.
+     */
+    const discoverRoles = (filters: readonly TagFilter[] = [{ key: 'project', values: ['nova'] }], regions = ['us-east-1', 'eu-west-1']) => {
+      const c = ctx();
+      return discover({
+        aws: c.aws,
+        ctx: c,
+        throughput: new Throughput(),
+        regions,
+        filters,
+        handlers: [handler],
+        mode: 'list',
+        registryForArn: (arn) => (handler.arnPattern.test(arn) ? handler : undefined),
+      });
+    };
+    beforeEach(() => {
+      tagging.reset();
+      tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    });
+
+    it('with the core: the roles whose live tags match, across pages of roles and of tags; a role gone since the list is skipped', async () => {
       iam.on(ListRolesCommand)
         .resolvesOnce({ Roles: [role({ RoleName: 'a', Arn: 'arn:aws:iam::123456789012:role/a' })], IsTruncated: true, Marker: 'm1' })
         .resolvesOnce({
@@ -111,25 +163,43 @@ describe('iam:role', () => {
       iam.on(ListRoleTagsCommand, { RoleName: 'c' }).resolves({ Tags: [{ Key: 'project', Value: 'other' }], IsTruncated: false });
       iam.on(ListRoleTagsCommand, { RoleName: 'vanished' }).rejects(awsError('NoSuchEntityException', 'gone', 404));
 
-      const hits = await handler.discover?.(ctx(), [{ key: 'project', values: ['nova'] }], 'us-east-1');
-      expect(hits).toEqual([
+      const { hits } = await discoverRoles();
+      expect([...hits].sort((x, y) => (x.arn < y.arn ? -1 : 1))).toEqual([
         { arn: 'arn:aws:iam::123456789012:role/a', tags: { project: 'nova' }, region: 'us-east-1', liveTags: true },
         { arn: 'arn:aws:iam::123456789012:role/x/b', tags: { team: 'ml', project: 'nova' }, region: 'us-east-1', liveTags: true },
       ]);
-      expect(iam).toHaveReceivedNthSpecificCommandWith(1, ListRolesCommand, { MaxItems: 1000 });
-      expect(iam).toHaveReceivedNthSpecificCommandWith(2, ListRolesCommand, { Marker: 'm1', MaxItems: 1000 });
+      // Global: listed once, in the home region (the Tagging API: once per region).
+      expect(iam).toHaveReceivedCommandTimes(ListRolesCommand, 2);
+      expect(tagging).toHaveReceivedCommandTimes(GetResourcesCommand, 2);
       expect(iam).toHaveReceivedCommandWith(ListRoleTagsCommand, { RoleName: 'b', Marker: 't2', MaxItems: 1000 });
-      expect(new Set(sent()).size).toBeGreaterThan(0);
       expect(sent().filter((op) => !handler.reads.includes(op))).toEqual([]);
     });
 
-    it('lets a failing tag read through', async () => {
-      iam.on(ListRolesCommand).resolves({ Roles: [role({ RoleName: 'a', Arn: 'arn:aws:iam::123456789012:role/a' })] });
-      iam.on(ListRoleTagsCommand).rejects(awsError('AccessDenied', 'not authorized to ListRoleTags', 403));
-      await expect(handler.discover?.(ctx(), [{ key: 'project', values: [] }], 'us-east-1')).rejects.toThrow('ListRoleTags');
+    it('with the core: a role the Tagging API returns is dropped; its ListRoleTags decide (a role not ours by its live tags is no hit)', async () => {
+      const A = 'arn:aws:iam::123456789012:role/a';
+      const B = 'arn:aws:iam::123456789012:role/b';
+      tagging.on(GetResourcesCommand).resolves({
+        ResourceTagMappingList: [
+          { ResourceARN: A, Tags: [{ Key: 'project', Value: 'nova' }, { Key: 'stale', Value: 'yes' }] },
+          { ResourceARN: B, Tags: [{ Key: 'project', Value: 'nova' }] },
+        ],
+      });
+      iam.on(ListRolesCommand).resolves({ Roles: [role({ RoleName: 'a', Arn: A }), role({ RoleName: 'b', Arn: B })], IsTruncated: false });
+      iam.on(ListRoleTagsCommand, { RoleName: 'a' }).resolves({ Tags: [{ Key: 'project', Value: 'nova' }], IsTruncated: false });
+      iam.on(ListRoleTagsCommand, { RoleName: 'b' }).resolves({ Tags: [{ Key: 'project', Value: 'other' }], IsTruncated: false });
+      const { hits } = await discoverRoles(undefined, ['us-east-1']);
+      expect(hits).toEqual([{ arn: A, tags: { project: 'nova' }, region: 'us-east-1', liveTags: true }]);
     });
 
-    it('reads the tags of at most 8 roles at once', async () => {
+    it('with the core: a failing tag read fails the listing of roles (reported, no hit), it is not taken for "no tags"', async () => {
+      iam.on(ListRolesCommand).resolves({ Roles: [role({ RoleName: 'a', Arn: 'arn:aws:iam::123456789012:role/a' })] });
+      iam.on(ListRoleTagsCommand).rejects(awsError('AccessDenied', 'not authorized to ListRoleTags', 403));
+      const { hits, failures } = await discoverRoles([{ key: 'project', values: [] }]);
+      expect(hits).toEqual([]);
+      expect(failures).toEqual([{ handler, region: 'us-east-1', error: expect.stringContaining('ListRoleTags') }]);
+    });
+
+    it('with the core: reads the tags of at most 8 roles at once (the iam lane of the throughput table)', async () => {
       const roles = Array.from({ length: 20 }, (_, i) => role({ RoleName: `r${i}`, Arn: `arn:aws:iam::123456789012:role/r${i}` }));
       iam.on(ListRolesCommand).resolves({ Roles: roles });
       let inFlight = 0;
@@ -140,8 +210,9 @@ describe('iam:role', () => {
         inFlight--;
         return { Tags: [{ Key: 'project', Value: 'nova' }] };
       });
-      const hits = await handler.discover?.(ctx(), [{ key: 'project', values: [] }], 'us-east-1');
+      const { hits } = await discoverRoles([{ key: 'project', values: [] }]);
       expect(hits).toHaveLength(20);
+      expect(LIMITS.iam?.read).toBe(8);
       expect(most).toBe(8);
     });
   });

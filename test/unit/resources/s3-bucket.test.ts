@@ -15,10 +15,12 @@ import {
   GetObjectRetentionCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
+  ListBucketsCommand,
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   S3Client,
   type DeleteObjectsCommandInput,
+  type ListBucketsCommandInput,
   type ObjectIdentifier,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -91,6 +93,63 @@ describe('s3:bucket', () => {
     expect(handler.references).toEqual([]);
     expect(handler.notFound).toEqual(['NoSuchBucket', 'NotFound']);
     expect(handler.client).toBe('s3');
+  });
+
+  describe('list', () => {
+    /** What each ListBuckets call carried (copied as it was sent). */
+    let inputs: ListBucketsCommandInput[] = [];
+    /** Answers ListBuckets as a paging endpoint that honours BucketRegion would; records each call's region. */
+    function buckets(pages: { Name?: string; BucketRegion?: string }[][]): string[] {
+      const regions: string[] = [];
+      const sentInputs: ListBucketsCommandInput[] = [];
+      s3.on(ListBucketsCommand).callsFake(async (input: ListBucketsCommandInput, getClient) => {
+        regions.push(await (getClient().config.region as () => Promise<string>)());
+        sentInputs.push({ ...input });
+        const i = input.ContinuationToken ? Number(input.ContinuationToken) : 0;
+        return { Buckets: pages[i] ?? [], ...(i + 1 < pages.length ? { ContinuationToken: String(i + 1) } : {}) };
+      });
+      inputs = sentInputs;
+      return regions;
+    }
+
+    it('is returned by the Tagging API, and declares ListBuckets as a read', () => {
+      expect(handler.taggingApi).toBe(true);
+      expect(handler.reads).toContain('ListBuckets');
+    });
+
+    it("lists the buckets whose home region is the region asked (BucketRegion), 10,000 a page, every page, through that region's client", async () => {
+      const regions = buckets([[{ Name: 'a', BucketRegion: 'eu-west-1' }], [{ Name: 'b', BucketRegion: 'eu-west-1' }, { Name: 'c', BucketRegion: 'eu-west-1' }]]);
+      const listed = await handler.list(ctx(), 'eu-west-1');
+      expect(listed).toEqual([{ arn: 'arn:aws:s3:::a' }, { arn: 'arn:aws:s3:::b' }, { arn: 'arn:aws:s3:::c' }]);
+      expect(inputs).toEqual([
+        { BucketRegion: 'eu-west-1', MaxBuckets: 10_000 },
+        { BucketRegion: 'eu-west-1', MaxBuckets: 10_000, ContinuationToken: '1' },
+      ]);
+      expect(regions).toEqual(['eu-west-1', 'eu-west-1']);
+      // No tags and no uses: list discovery reads the tags with currentTags.
+      expect(listed.every((l) => l.tags === undefined && l.uses === undefined)).toBe(true);
+      expect(commandNames().filter((op) => !handler.reads.includes(op))).toEqual([]);
+    });
+
+    it("drops another region's buckets when the endpoint ignores the filter; keeps a bucket whose region it does not say", async () => {
+      buckets([[
+        { Name: 'here', BucketRegion: 'us-west-2' },
+        { Name: 'elsewhere', BucketRegion: 'us-east-1' },
+        { Name: 'unsaid' },
+        { BucketRegion: 'us-west-2' }, // no name: nothing to list
+      ]]);
+      expect(await handler.list(ctx(), 'us-west-2')).toEqual([{ arn: 'arn:aws:s3:::here' }, { arn: 'arn:aws:s3:::unsaid' }]);
+    });
+
+    it("builds the ARN in the region's partition", async () => {
+      buckets([[{ Name: 'cn-data', BucketRegion: 'cn-north-1' }]]);
+      expect(await handler.list(ctx(), 'cn-north-1')).toEqual([{ arn: 'arn:aws-cn:s3:::cn-data' }]);
+    });
+
+    it('lets a failing ListBuckets through', async () => {
+      s3.on(ListBucketsCommand).rejects(awsError('AccessDenied', 'Access Denied to ListBuckets', 403));
+      await expect(handler.list(ctx(), 'us-east-1')).rejects.toThrow('ListBuckets');
+    });
   });
 
   describe('describe', () => {

@@ -179,12 +179,38 @@ describe('sagemakerType (the SageMaker factory)', () => {
     expect(running.actions(liveFor(running, ARN)).map((a) => a.action)).not.toContain('sagemaker:StopPipelineExecution');
     expect(running.children?.(active)).toEqual([{ kind: 'execution', id: 'e1' }]);
     expect(running.blocked?.(active)).toBe('locked');
-    expect(running.protect?.(liveFor(running, 'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/aws-owned'))).toBe('owned by AWS');
+    expect(running.protect?.(liveFor(running, 'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/aws-owned'), {})).toBe('owned by AWS');
+    expect(running.protect?.(liveFor(running, ARN), {})).toBeUndefined();
     // Without them, the handler has none.
     expect(handler.children).toBeUndefined();
     expect(handler.blocked).toBeUndefined();
     expect(handler.protect).toBeUndefined();
+    expect(handler.retained).toBeUndefined();
     expect(handler.waitUntilGone).toBeUndefined();
+  });
+
+  it("passes the run's explicit settings to the type's protect", () => {
+    const seen: unknown[] = [];
+    const domain = sagemakerType({
+      ...declaration,
+      protect: (_r, settings) => (seen.push(settings), settings.deleteStudioEfs ? undefined : 'its EFS home volume is retained; pass --delete-studio-efs'),
+    });
+    const r = liveFor(domain, ARN);
+    expect(domain.protect?.(r, {})).toMatch(/--delete-studio-efs/);
+    expect(domain.protect?.(r, { deleteStudioEfs: true })).toBeUndefined();
+    expect(seen).toEqual([{}, { deleteStudioEfs: true }]);
+  });
+
+  it("adds the type's retained, which sees the described state", () => {
+    const job = sagemakerType({ ...declaration, retained: (r) => (r.described.config.PipelineStatus === 'Deleted' ? 'AWS keeps the record of a finished job' : undefined) });
+    expect(job.retained?.(liveFor(job, ARN, { config: { PipelineStatus: 'Deleted' } }))).toBe('AWS keeps the record of a finished job');
+    expect(job.retained?.(liveFor(job, ARN, { config: { PipelineStatus: 'Active' } }))).toBeUndefined();
+  });
+
+  it('is returned by the Tagging API unless the declaration says otherwise', () => {
+    expect(handler.taggingApi).toBe(true);
+    expect(sagemakerType({ ...declaration, taggingApi: false }).taggingApi).toBe(false);
+    expect(sagemakerType({ ...declaration, taggingApi: true }).taggingApi).toBe(true);
   });
 
   it('deletes in one step named delete, sending the Delete command', async () => {

@@ -16,6 +16,7 @@ import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../he
 const sm = mockClient(SageMakerClient);
 const ARN = 'arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nova-nb';
 const ROLE = 'arn:aws:iam::123456789012:role/nova-notebook';
+const LIFECYCLE = 'arn:aws:sagemaker:us-east-1:123456789012:notebook-instance-lifecycle-config/nova-nb-setup';
 const INPUT = { NotebookInstanceName: 'nova-nb' };
 const ctx = () => testContext({ waitTimeoutSeconds: 60 });
 const notFound = () => awsError('ValidationException', 'RecordNotFound');
@@ -45,12 +46,12 @@ async function deleteIt(status?: NotebookInstanceStatus, opts: { stopAt?: string
 describe('sagemaker:notebook-instance', () => {
   beforeEach(() => sm.reset());
 
-  it('owns notebook-instance ARNs only, not their lifecycle configs, and may use IAM roles', () => {
+  it('owns notebook-instance ARNs only, not their lifecycle configs, and may use IAM roles and lifecycle configs', () => {
     expect(handler.type).toBe('sagemaker:notebook-instance');
     expect(handler.arnPattern.test(ARN)).toBe(true);
-    expect(handler.arnPattern.test('arn:aws:sagemaker:us-east-1:123456789012:notebook-instance-lifecycle-config/nova-nb')).toBe(false);
+    expect(handler.arnPattern.test(LIFECYCLE)).toBe(false);
     expect(handler.nameOf(ARN)).toBe('nova-nb');
-    expect(handler.references).toEqual(['iam:role']);
+    expect(handler.references).toEqual(['iam:role', 'sagemaker:notebook-instance-lifecycle-config']);
     expect(handler.reads).toEqual(['DescribeNotebookInstance', 'ListNotebookInstances', 'ListTags']);
   });
 
@@ -68,6 +69,26 @@ describe('sagemaker:notebook-instance', () => {
     sm.resetHistory();
     expect(await handler.currentTags(refFor(handler, ARN), ctx())).toEqual({ project: 'nova' });
     expect(ops()).toEqual(['ListTags']);
+  });
+
+  it('uses the lifecycle config it names: its ARN in the notebook\'s account and region', async () => {
+    sm.on(DescribeNotebookInstanceCommand, INPUT).resolves({
+      NotebookInstanceName: 'nova-nb',
+      NotebookInstanceStatus: 'Stopped',
+      RoleArn: ROLE,
+      NotebookInstanceLifecycleConfigName: 'nova-nb-setup',
+    });
+    sm.on(ListTagsCommand).resolves({ Tags: [] });
+    const d = await handler.describe(refFor(handler, ARN), ctx());
+    if (d === GONE) throw new Error('expected a description');
+    expect(d.uses).toEqual([ROLE, LIFECYCLE]);
+    expect(d.config).toMatchObject({ NotebookInstanceLifecycleConfigName: 'nova-nb-setup' });
+    expect(await handler.readUses?.(refFor(handler, ARN), ctx())).toEqual([ROLE, LIFECYCLE]);
+    const west = 'arn:aws:sagemaker:eu-west-1:210987654321:notebook-instance/nova-nb';
+    expect(await handler.readUses?.(refFor(handler, west), ctx())).toEqual([
+      ROLE,
+      'arn:aws:sagemaker:eu-west-1:210987654321:notebook-instance-lifecycle-config/nova-nb-setup',
+    ]);
   });
 
   it('reports a notebook that no longer exists as gone', async () => {

@@ -1,0 +1,150 @@
+import type { CloudWatchLogsClient, LogGroup } from '@aws-sdk/client-cloudwatch-logs';
+import type { ResourceRef, Tags } from '../model.js';
+import { describeOrGone } from './common.js';
+import { GONE, type Child, type Gone, type HandlerContext, type Listed, type LiveResource, type ResourceHandler, type TypeSettings } from './handler.js';
+
+const sdk = () => import('@aws-sdk/client-cloudwatch-logs');
+
+const NOT_FOUND = ['ResourceNotFoundException'];
+/** The maximum `limit` of DescribeLogGroups. */
+const PAGE = 50;
+/** The option that lets a protected log group go. */
+const OPTION = '--delete-shared-log-groups';
+
+/**
+ * Account-wide log groups that every job (or app) of a service writes to, whoever started it: never one
+ * project's alone (https://docs.aws.amazon.com/sagemaker/latest/dg/logging-cloudwatch.html). Name → who writes.
+ */
+const SHARED: ReadonlyMap<string, string> = new Map([
+  ['/aws/sagemaker/TrainingJobs', 'SageMaker training job'],
+  ['/aws/sagemaker/ProcessingJobs', 'SageMaker processing job'],
+  ['/aws/sagemaker/TransformJobs', 'SageMaker batch transform job'],
+  ['/aws/sagemaker/NotebookInstances', 'SageMaker notebook instance'],
+  ['/aws/sagemaker/CompilationJobs', 'SageMaker compilation job'],
+  ['/aws/sagemaker/LabelingJobs', 'SageMaker labeling job'],
+  ['/aws/sagemaker/InferenceRecommendationsJobs', 'SageMaker Inference Recommender job'],
+  ['/aws/sagemaker/studio', 'SageMaker Studio app'],
+  ['/aws/sagemaker/groundtruth/WorkerActivity', 'Ground Truth private worker'],
+  ['/aws/sagemaker/Endpoints', 'SageMaker endpoint'],
+]);
+/** Groups named after one resource that may well stay (a tag on the group does not say it goes). */
+const OWNED: readonly { readonly prefix: string; readonly owner: string }[] = [
+  { prefix: '/aws/sagemaker/Endpoints/', owner: 'SageMaker endpoint' },
+  { prefix: '/aws/codebuild/', owner: 'CodeBuild project' },
+];
+
+/** The ARN the tagging calls take: the one without DescribeLogGroups' trailing `:*`. */
+const withoutStar = (arn: string): string => arn.replace(/:\*$/, '');
+/** The group name in `…:log-group:<name>` (names hold no colon; a trailing `:*` is not part of it). */
+const groupName = (arn: string): string => {
+  const at = arn.indexOf(':log-group:');
+  return withoutStar(at === -1 ? arn : arn.slice(at + ':log-group:'.length));
+};
+
+const logs = (ctx: HandlerContext, region: string): Promise<CloudWatchLogsClient> => ctx.aws.get('logs', region);
+
+async function tagsOf(client: CloudWatchLogsClient, ref: ResourceRef): Promise<Tags> {
+  const { ListTagsForResourceCommand } = await sdk();
+  return { ...(await client.send(new ListTagsForResourceCommand({ resourceArn: withoutStar(ref.arn) }))).tags };
+}
+
+/** The group of exactly this name: DescribeLogGroups by prefix returns every group the name starts. */
+async function findGroup(client: CloudWatchLogsClient, name: string): Promise<LogGroup | Gone> {
+  const { paginateDescribeLogGroups } = await sdk();
+  for await (const page of paginateDescribeLogGroups({ client, pageSize: PAGE }, { logGroupNamePrefix: name })) {
+    const group = page.logGroups?.find((g) => g.logGroupName === name);
+    if (group) return group;
+  }
+  return GONE;
+}
+
+/** Why a tagged group stays unless the user asks for it: it is everyone's, or another resource's. */
+function sharedReason(name: string, settings: TypeSettings): string | undefined {
+  if (settings.deleteSharedLogGroups) return undefined;
+  const writer = SHARED.get(name);
+  if (writer) return `account-wide log group every ${writer} in the account writes to, not this project's alone; deleted only with ${OPTION}`;
+  const owned = OWNED.find((o) => name.startsWith(o.prefix));
+  if (!owned) return undefined;
+  const owner = name.slice(owned.prefix.length);
+  return `the log group of ${owned.owner} ${owner || '(unnamed)'}, which may stay (a tag on its log group does not say it goes); deleted only with ${OPTION}`;
+}
+
+const storedBytes = (r: LiveResource): number => Number((r.described.config as LogGroup).storedBytes ?? 0);
+
+/**
+ * A CloudWatch Logs log group. DeleteLogGroup removes it with every stored log event, in one call.
+ * Account-wide groups that every job of a service writes to, and the groups of a SageMaker endpoint or a
+ * CodeBuild project (which may stay), are protected even when tagged (the MLOps agent tags log groups by
+ * name substring) unless the user passes `--delete-shared-log-groups`. A group with deletion protection
+ * on is blocked.
+ *
+ * ARNs: the form without the trailing `:*` (the Tagging API's, DescribeLogGroups' `logGroupArn`, what the
+ * tagging calls take); IAM authorizes DeleteLogGroup on the `:*` form.
+ *
+ * Tagging API: AWS documents that GetResources supports all resource types except IAM users and roles
+ * (Resource Groups Tagging API reference, "Services that support the Resource Groups Tagging API"):
+ * log groups are returned. moto returns them too (as type `logs:loggroup`).
+ */
+export const logsLogGroup: ResourceHandler = {
+  type: 'logs:log-group',
+  description: `CloudWatch Logs log group, with its log events (DeleteLogGroup; account-wide and endpoint/CodeBuild groups only with ${OPTION})`,
+  arnPattern: /^arn:[\w-]+:logs:[\w-]+:\d{12}:log-group:[.\-_/#A-Za-z0-9]+$/,
+  client: 'logs',
+  taggingApi: true,
+  references: [],
+  notFound: NOT_FOUND,
+  reads: ['DescribeLogGroups', 'ListTagsForResource'],
+  nameOf: groupName,
+
+  async list(ctx, region) {
+    const { paginateDescribeLogGroups } = await sdk();
+    const client = await logs(ctx, region);
+    const out: Listed[] = [];
+    for await (const page of paginateDescribeLogGroups({ client, pageSize: PAGE }, {})) {
+      for (const g of page.logGroups ?? []) {
+        const arn = g.logGroupArn ?? (g.arn && withoutStar(g.arn));
+        if (arn) out.push({ arn });
+      }
+    }
+    return out;
+  },
+
+  async describe(ref, ctx, hint) {
+    const client = await logs(ctx, ref.region);
+    const group = await findGroup(client, ref.name);
+    if (group === GONE) return GONE;
+    // A not-found here is a group deleted since DescribeLogGroups.
+    const tags = hint?.tags ?? (await describeOrGone(NOT_FOUND, () => tagsOf(client, ref)));
+    if (tags === GONE) return GONE;
+    // Its KMS key and subscription destinations are not types of this tool.
+    return { tags, config: { ...group }, uses: [] };
+  },
+
+  protect: (r, settings) => sharedReason(r.ref.name, settings),
+
+  blocked: (r) =>
+    (r.described.config as LogGroup).deletionProtectionEnabled
+      ? 'deletion protection is on for this log group (turn it off with PutLogGroupDeletionProtection to delete it)'
+      : undefined,
+
+  children: (r): Child[] => {
+    const bytes = storedBytes(r);
+    return bytes > 0 ? [{ kind: 'stored-log-data', id: '*', count: bytes, lost: 'log events not in the backup' }] : [];
+  },
+
+  actions: (r) => [
+    { action: 'logs:ListTagsForResource', resource: withoutStar(r.ref.arn) },
+    { action: 'logs:DeleteLogGroup', resource: `${withoutStar(r.ref.arn)}:*` },
+  ],
+
+  async currentTags(ref, ctx) {
+    const client = await logs(ctx, ref.region);
+    return describeOrGone(NOT_FOUND, () => tagsOf(client, ref));
+  },
+
+  async delete(r, ctx, steps) {
+    const { DeleteLogGroupCommand } = await sdk();
+    const client = await logs(ctx, r.ref.region);
+    await steps.run({ name: 'delete', done: `deleted log group ${r.ref.name}` }, () => client.send(new DeleteLogGroupCommand({ logGroupName: r.ref.name })));
+  },
+};

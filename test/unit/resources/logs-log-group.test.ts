@@ -1,0 +1,201 @@
+import {
+  CloudWatchLogsClient,
+  DeleteLogGroupCommand,
+  DescribeLogGroupsCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { GONE } from '../../../src/resources/handler.js';
+import { logsLogGroup as handler } from '../../../src/resources/logs-log-group.js';
+import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../helpers/context.js';
+
+const logs = mockClient(CloudWatchLogsClient);
+const arnOf = (name: string) => `arn:aws:logs:eu-west-1:123456789012:log-group:${name}`;
+const NAME = '/aws/lambda/nova-worker';
+const ARN = arnOf(NAME);
+const notFound = () => awsError('ResourceNotFoundException', 'The specified log group does not exist.');
+const group = (name: string, extra: Record<string, unknown> = {}) => ({ logGroupName: name, arn: `${arnOf(name)}:*`, logGroupArn: arnOf(name), ...extra });
+
+/** The operations the mock received, without `Command`. */
+const sent = () => logs.calls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''));
+
+describe('logs:log-group', () => {
+  beforeEach(() => logs.reset());
+
+  it('owns log-group ARNs without the trailing :*, not log streams, and uses nothing', () => {
+    expect(handler.type).toBe('logs:log-group');
+    expect(handler.client).toBe('logs');
+    expect(handler.taggingApi).toBe(true);
+    expect(handler.arnPattern.test(ARN)).toBe(true);
+    expect(handler.arnPattern.test(arnOf('/aws/sagemaker/Endpoints/my-ep#1.a_b'))).toBe(true);
+    expect(handler.arnPattern.test(`${ARN}:*`)).toBe(false);
+    expect(handler.arnPattern.test(`${ARN}:log-stream:2024/01/01`)).toBe(false);
+    expect(handler.arnPattern.test('arn:aws:logs:eu-west-1:123456789012:destination:d')).toBe(false);
+    expect(handler.nameOf(ARN)).toBe(NAME);
+    expect(handler.nameOf(`${ARN}:*`)).toBe(NAME);
+    expect(handler.references).toEqual([]);
+    expect(handler.notFound).toEqual(['ResourceNotFoundException']);
+    expect(handler.reads).toEqual(['DescribeLogGroups', 'ListTagsForResource']);
+    expect(handler.waitUntilGone).toBeUndefined();
+  });
+
+  it('describes the group of exactly its name, across pages of the prefix, with its tags', async () => {
+    logs
+      .on(DescribeLogGroupsCommand)
+      .resolvesOnce({ logGroups: [group(`${NAME}-2`)], nextToken: 't1', $metadata: {} })
+      .resolvesOnce({ logGroups: [group(`${NAME}-3`), group(NAME, { retentionInDays: 14, kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/k', logGroupClass: 'STANDARD', storedBytes: 2048 })], nextToken: 't2' })
+      .resolvesOnce({ logGroups: [group(`${NAME}-4`)] });
+    logs.on(ListTagsForResourceCommand, { resourceArn: ARN }).resolves({ tags: { project: 'nova' }, $metadata: {} });
+    const d = await handler.describe(refFor(handler, ARN), testContext());
+    if (d === GONE) throw new Error('expected a description');
+    expect(d.config).toEqual(group(NAME, { retentionInDays: 14, kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/k', logGroupClass: 'STANDARD', storedBytes: 2048 }));
+    expect(d.config).not.toHaveProperty('$metadata');
+    expect(d.tags).toEqual({ project: 'nova' });
+    expect(d.uses).toEqual([]);
+    expect(logs).toHaveReceivedNthSpecificCommandWith(1, DescribeLogGroupsCommand, { logGroupNamePrefix: NAME, limit: 50 });
+    expect(logs).toHaveReceivedNthSpecificCommandWith(2, DescribeLogGroupsCommand, { logGroupNamePrefix: NAME, limit: 50, nextToken: 't1' });
+    // Found on the second page: the third is not read.
+    expect(logs).toHaveReceivedCommandTimes(DescribeLogGroupsCommand, 2);
+  });
+
+  it('uses the tags discovery already read instead of reading them again', async () => {
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [group(NAME)] });
+    const d = await handler.describe(refFor(handler, ARN), testContext(), { tags: { project: 'hint' } });
+    expect(d !== GONE && d.tags).toEqual({ project: 'hint' });
+    expect(sent()).toEqual(['DescribeLogGroups']);
+  });
+
+  it('is gone when no group has exactly its name (only longer ones), or when its tags say it vanished', async () => {
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [group(`${NAME}-old`)] });
+    expect(await handler.describe(refFor(handler, ARN), testContext())).toBe(GONE);
+    expect(logs).not.toHaveReceivedCommand(ListTagsForResourceCommand);
+    logs.reset();
+    logs.on(DescribeLogGroupsCommand).resolves({});
+    expect(await handler.describe(refFor(handler, ARN), testContext())).toBe(GONE);
+    logs.reset();
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [group(NAME)] });
+    logs.on(ListTagsForResourceCommand).rejects(notFound());
+    expect(await handler.describe(refFor(handler, ARN), testContext())).toBe(GONE);
+  });
+
+  it('lets other errors through', async () => {
+    logs.on(DescribeLogGroupsCommand).rejects(awsError('AccessDeniedException', 'denied', 403));
+    await expect(handler.describe(refFor(handler, ARN), testContext())).rejects.toThrow('denied');
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [group(NAME)] });
+    logs.on(ListTagsForResourceCommand).rejects(awsError('ThrottlingException', 'slow down'));
+    await expect(handler.describe(refFor(handler, ARN), testContext())).rejects.toThrow('slow down');
+    await expect(handler.currentTags(refFor(handler, ARN), testContext())).rejects.toThrow('slow down');
+  });
+
+  it('reads live tags with ListTagsForResource on the ARN without :*, and GONE once it is not found', async () => {
+    logs.on(ListTagsForResourceCommand, { resourceArn: ARN }).resolves({ tags: { team: 'ml' } });
+    expect(await handler.currentTags(refFor(handler, ARN), testContext())).toEqual({ team: 'ml' });
+    expect(sent()).toEqual(['ListTagsForResource']);
+    logs.reset();
+    logs.on(ListTagsForResourceCommand).resolves({});
+    expect(await handler.currentTags(refFor(handler, ARN), testContext())).toEqual({});
+    logs.on(ListTagsForResourceCommand).rejects(notFound());
+    expect(await handler.currentTags(refFor(handler, ARN), testContext())).toBe(GONE);
+  });
+
+  it('lists every group of the region, every page at the maximum page size, by the ARN without :*', async () => {
+    logs
+      .on(DescribeLogGroupsCommand)
+      .resolvesOnce({ logGroups: [group('a'), { logGroupName: 'old-sdk', arn: `${arnOf('old-sdk')}:*` }], nextToken: 'n' })
+      .resolvesOnce({ logGroups: [group('b'), { logGroupName: 'no-arn' }] });
+    expect(await handler.list(testContext(), 'eu-west-1')).toEqual([{ arn: arnOf('a') }, { arn: arnOf('old-sdk') }, { arn: arnOf('b') }]);
+    expect(logs).toHaveReceivedNthSpecificCommandWith(1, DescribeLogGroupsCommand, { limit: 50 });
+    expect(logs).toHaveReceivedNthSpecificCommandWith(2, DescribeLogGroupsCommand, { limit: 50, nextToken: 'n' });
+    const first = logs.commandCalls(DescribeLogGroupsCommand)[0]?.args[0].input;
+    expect(first).not.toHaveProperty('logGroupNamePrefix');
+  });
+
+  it('sends only its declared reads', async () => {
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [group(NAME)] });
+    logs.on(ListTagsForResourceCommand).resolves({ tags: {} });
+    await handler.describe(refFor(handler, ARN), testContext());
+    await handler.list(testContext(), 'eu-west-1');
+    await handler.currentTags(refFor(handler, ARN), testContext());
+    expect(new Set(sent())).toEqual(new Set(['DescribeLogGroups', 'ListTagsForResource']));
+    for (const op of sent()) expect(handler.reads).toContain(op);
+  });
+
+  describe('protect', () => {
+    const reason = (name: string, settings = {}) => handler.protect?.(liveFor(handler, arnOf(name), { tags: { project: 'nova' } }), settings);
+
+    it.each([
+      ['/aws/sagemaker/TrainingJobs', 'SageMaker training job'],
+      ['/aws/sagemaker/ProcessingJobs', 'SageMaker processing job'],
+      ['/aws/sagemaker/TransformJobs', 'SageMaker batch transform job'],
+      ['/aws/sagemaker/NotebookInstances', 'SageMaker notebook instance'],
+      ['/aws/sagemaker/CompilationJobs', 'SageMaker compilation job'],
+      ['/aws/sagemaker/LabelingJobs', 'SageMaker labeling job'],
+      ['/aws/sagemaker/InferenceRecommendationsJobs', 'SageMaker Inference Recommender job'],
+      ['/aws/sagemaker/studio', 'SageMaker Studio app'],
+      ['/aws/sagemaker/groundtruth/WorkerActivity', 'Ground Truth private worker'],
+      ['/aws/sagemaker/Endpoints', 'SageMaker endpoint'],
+    ])('protects the account-wide group %s even when tagged, naming the option', (name, writer) => {
+      expect(reason(name)).toBe(`account-wide log group every ${writer} in the account writes to, not this project's alone; deleted only with --delete-shared-log-groups`);
+      expect(reason(name, { deleteSharedLogGroups: false })).toMatch(/--delete-shared-log-groups/);
+      expect(reason(name, { deleteSharedLogGroups: true })).toBeUndefined();
+    });
+
+    it('protects the group of an endpoint or a CodeBuild project, which may stay, unless the option is on', () => {
+      expect(reason('/aws/sagemaker/Endpoints/nova-ep')).toBe(
+        'the log group of SageMaker endpoint nova-ep, which may stay (a tag on its log group does not say it goes); deleted only with --delete-shared-log-groups',
+      );
+      expect(reason('/aws/codebuild/sagemaker-mlops-build')).toBe(
+        'the log group of CodeBuild project sagemaker-mlops-build, which may stay (a tag on its log group does not say it goes); deleted only with --delete-shared-log-groups',
+      );
+      expect(reason('/aws/sagemaker/Endpoints/nova-ep', { deleteSharedLogGroups: true })).toBeUndefined();
+      expect(reason('/aws/codebuild/sagemaker-mlops-build', { deleteSharedLogGroups: true })).toBeUndefined();
+    });
+
+    it("leaves a project's own groups, and look-alike names, unprotected", () => {
+      for (const name of ['/aws/lambda/nova-worker', '/aws/sagemaker/TrainingJobs-nova', '/aws/sagemaker/trainingjobs', '/aws/sagemaker/mlflow/nova', '/ecs/nova', 'aws/codebuild/x', '/aws/sagemaker/EndpointsX'])
+        expect(reason(name)).toBeUndefined();
+    });
+  });
+
+  it('is blocked while deletion protection is on', () => {
+    expect(handler.blocked?.(liveFor(handler, ARN, { config: group(NAME, { deletionProtectionEnabled: true }) }))).toMatch(/deletion protection is on.*PutLogGroupDeletionProtection/);
+    expect(handler.blocked?.(liveFor(handler, ARN, { config: group(NAME, { deletionProtectionEnabled: false }) }))).toBeUndefined();
+    expect(handler.blocked?.(liveFor(handler, ARN, { config: group(NAME) }))).toBeUndefined();
+  });
+
+  it('shows its stored log data as one counted child, only when it holds some', () => {
+    expect(handler.children?.(liveFor(handler, ARN, { config: group(NAME, { storedBytes: 12345 }) }))).toEqual([
+      { kind: 'stored-log-data', id: '*', count: 12345, lost: 'log events not in the backup' },
+    ]);
+    expect(handler.children?.(liveFor(handler, ARN, { config: group(NAME, { storedBytes: 0 }) }))).toEqual([]);
+    expect(handler.children?.(liveFor(handler, ARN, { config: group(NAME) }))).toEqual([]);
+  });
+
+  it('needs ListTagsForResource on the plain ARN and DeleteLogGroup on the :* form, with or without data', () => {
+    const expected = [
+      { action: 'logs:ListTagsForResource', resource: ARN },
+      { action: 'logs:DeleteLogGroup', resource: `${ARN}:*` },
+    ];
+    expect(handler.actions(liveFor(handler, ARN, { config: group(NAME) }))).toEqual(expected);
+    expect(handler.actions(liveFor(handler, ARN, { config: group(NAME, { storedBytes: 10 }) }))).toEqual(expected);
+  });
+
+  it('deletes by name in one step, stored data included, and lets errors through (not-found too: the core handles it)', async () => {
+    logs.on(DeleteLogGroupCommand).resolves({});
+    const steps = recordingSteps();
+    await handler.delete(liveFor(handler, ARN, { config: group(NAME, { storedBytes: 10 }) }), testContext(), steps);
+    expect(steps.log).toEqual([{ name: 'delete', done: `deleted log group ${NAME}` }]);
+    expect(logs).toHaveReceivedCommandWith(DeleteLogGroupCommand, { logGroupName: NAME });
+    expect(sent()).toEqual(['DeleteLogGroup']);
+    logs.on(DeleteLogGroupCommand).rejects(notFound());
+    await expect(handler.delete(liveFor(handler, ARN), testContext(), recordingSteps())).rejects.toThrow('does not exist');
+    logs.on(DeleteLogGroupCommand).rejects(awsError('OperationAbortedException', 'conflict'));
+    await expect(handler.delete(liveFor(handler, ARN), testContext(), recordingSteps())).rejects.toThrow('conflict');
+  });
+
+  it('sends nothing when the delete step is stopped', async () => {
+    await expect(handler.delete(liveFor(handler, ARN), testContext(), recordingSteps({ stopAt: 'delete' }))).rejects.toThrow('no longer match');
+    expect(logs).not.toHaveReceivedAnyCommand();
+  });
+});
