@@ -38,8 +38,9 @@ async function describeRule(client: EventBridgeClient, ref: Pick<ResourceRef, 'a
 }
 
 /**
- * What a rule uses: the custom bus it is on, its own role, each target's role, and each target that is
- * an event bus (a rule that forwards to another bus). The default bus is left out: it is never deleted.
+ * What a rule uses: the custom bus it is on, its own role, each target's role, each target that is
+ * an event bus (a rule that forwards to another bus), and each target that is a Lambda function (an
+ * untagged rule still invoking a tagged function keeps it). The default bus is left out: it is never deleted.
  */
 function usesOf(ref: Pick<ResourceRef, 'arn' | 'partition' | 'region' | 'account'>, roleArn: string | undefined, targets: readonly Target[]): string[] {
   const bus = ruleBus(ref.arn);
@@ -49,6 +50,9 @@ function usesOf(ref: Pick<ResourceRef, 'arn' | 'partition' | 'region' | 'account
   for (const t of targets) {
     if (t.RoleArn) out.add(t.RoleArn);
     if (t.Arn && eventsEventBus.arnPattern.test(t.Arn)) out.add(t.Arn);
+    // A function target may name a version or alias: the function itself is what is used.
+    const fn = t.Arn ? /^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[^:/]+/.exec(t.Arn)?.[0] : undefined;
+    if (fn) out.add(fn);
   }
   return [...out];
 }
@@ -104,7 +108,7 @@ export const eventsRule: ResourceHandler = {
   arnPattern: /^arn:[\w-]+:events:[\w-]+:\d{12}:rule\/(?:[/.\-\w]+\/)?[.\-\w]+$/,
   client: 'events',
   taggingApi: true,
-  references: ['events:event-bus', 'iam:role'],
+  references: ['events:event-bus', 'iam:role', 'lambda:function'],
   notFound: EVENTS_NOT_FOUND,
   reads: ['ListEventBuses', 'ListRules', 'DescribeRule', 'ListTargetsByRule', 'ListTagsForResource'],
   nameOf: (arn) => lastSegment(parseArn(arn)?.resource ?? arn),

@@ -46,7 +46,7 @@ describe('events:rule', () => {
     expect(ruleBus(ON_DEFAULT)).toBe('default');
     expect(ruleBus(ON_PARTNER)).toBe('aws.partner/example.com/123/nova');
     expect(handler.client).toBe('events');
-    expect(handler.references).toEqual(['events:event-bus', 'iam:role']);
+    expect(handler.references).toEqual(['events:event-bus', 'iam:role', 'lambda:function']);
     expect(handler.notFound).toEqual(['ResourceNotFoundException']);
     expect(handler.taggingApi).toBe(true);
     expect(handler.waitUntilGone).toBeUndefined();
@@ -74,16 +74,22 @@ describe('events:rule', () => {
       eb.on(ListTargetsByRuleCommand, { Rule: 'nova-rule', EventBusName: 'nova-bus' })
         .resolvesOnce({ Targets: [{ Id: 't1', Arn: FN, RoleArn: TARGET_ROLE }], NextToken: 'n2' })
         .resolvesOnce({ Targets: [{ Id: 't2', Arn: OTHER_BUS, RoleArn: ROLE }] });
-      expect(await handler.readUses?.(ref(), ctx())).toEqual([BUS, ROLE, TARGET_ROLE, OTHER_BUS]);
+      expect(await handler.readUses?.(ref(), ctx())).toEqual([BUS, ROLE, TARGET_ROLE, FN, OTHER_BUS]);
       expect(eb).toHaveReceivedNthSpecificCommandWith(2, ListTargetsByRuleCommand, { Rule: 'nova-rule', EventBusName: 'nova-bus', Limit: 100, NextToken: 'n2' });
     });
 
     it('leaves the default bus out of what a rule on it uses; gone when the rule is', async () => {
       eb.on(DescribeRuleCommand, { Name: 'nova-nightly', EventBusName: 'default' }).resolves({ Name: 'nova-nightly' });
       eb.on(ListTargetsByRuleCommand).resolves({ Targets: [{ Id: 't1', Arn: FN }] });
-      expect(await handler.readUses?.(ref(ON_DEFAULT), ctx())).toEqual([]);
+      expect(await handler.readUses?.(ref(ON_DEFAULT), ctx())).toEqual([FN]);
       eb.on(DescribeRuleCommand).rejects(notFound());
       expect(await handler.readUses?.(ref(), ctx())).toBe(GONE);
+    });
+
+    it('takes a function target that names a version or alias as the function itself', async () => {
+      eb.on(DescribeRuleCommand).resolves({ Name: 'nova-nightly' });
+      eb.on(ListTargetsByRuleCommand).resolves({ Targets: [{ Id: 't1', Arn: `${FN}:live` }] });
+      expect(await handler.readUses?.(ref(ON_DEFAULT), ctx())).toEqual([FN]);
     });
   });
 
@@ -105,7 +111,7 @@ describe('events:rule', () => {
       const d = await handler.describe(ref(), ctx());
       if (d === GONE) throw new Error('expected a description');
       expect(d.tags).toEqual({ project: 'nova' });
-      expect(d.uses).toEqual([BUS, ROLE, TARGET_ROLE]);
+      expect(d.uses).toEqual([BUS, ROLE, FN, TARGET_ROLE]);
       expect(d.config).toEqual({
         Name: 'nova-rule',
         Arn: ARN,
