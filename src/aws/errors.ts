@@ -60,13 +60,15 @@ export function describeError(err: unknown): string {
 }
 
 /**
- * The service has no endpoint in that region (its hostname does not resolve): no resource of it can
- * exist there. Told apart from a network failure by the code alone, so callers say so when they rely on it.
+ * The service has no endpoint in that region: the AWS hostname of the service in that region does not
+ * resolve, so no resource of it can exist there. Only an `*.amazonaws.com(.cn)` name counts: a custom
+ * endpoint (an emulator, a proxy) that does not resolve is a failure like any other.
  */
 export function isNoEndpoint(err: unknown): boolean {
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth += 1) {
-    if ((e as { code?: string }).code === 'ENOTFOUND') return true;
+    const x = e as { code?: string; hostname?: string };
+    if (x.code === 'ENOTFOUND') return /\.amazonaws\.com(\.cn)?$/.test(x.hostname ?? '');
     e = (e as { cause?: unknown }).cause;
   }
   return false;

@@ -1,6 +1,6 @@
 import { arnKey, parseArn } from '../aws/arn.js';
 import type { AwsClients } from '../aws/clients.js';
-import { describeError } from '../aws/errors.js';
+import { describeError, isNoEndpoint } from '../aws/errors.js';
 import { NovaError } from '../errors.js';
 import type { TagFilter } from '../model.js';
 import type { Throughput } from '../aws/throughput.js';
@@ -70,7 +70,8 @@ export async function discover(opts: {
     for (const region of h.global ? [home] : regions) {
       tasks.push(
         listed(h, opts, region).catch((err: unknown) => {
-          failures.push({ handler: h, region, error: describeError(err) });
+          // A service not offered in the region (no endpoint) has nothing there to find.
+          if (!isNoEndpoint(err)) failures.push({ handler: h, region, error: describeError(err) });
           return [];
         }),
       );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as errors from '../../src/aws/errors.js';
-import { describeError, errorName, httpStatus, isAccessDenied, isCredentialError, isErrorNamed } from '../../src/aws/errors.js';
+import { describeError, errorName, httpStatus, isAccessDenied, isCredentialError, isErrorNamed, isNoEndpoint } from '../../src/aws/errors.js';
 import { awsError } from '../helpers/context.js';
 
 const DESERIALIZATION_HINT = 'Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.';
@@ -140,5 +140,16 @@ describe('describeError', () => {
   it('keeps a real service error that merely mentions XML', () => {
     const err = awsError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
     expect(describeError(err)).toBe('MalformedXML: The XML you provided was not well-formed or did not validate against our published schema');
+  });
+});
+
+describe('isNoEndpoint', () => {
+  const dns = (hostname: string) => Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+  it('is true only for an AWS service hostname that does not resolve, however deep the cause', () => {
+    expect(isNoEndpoint(dns('bedrock-agent.ap-east-2.amazonaws.com'))).toBe(true);
+    expect(isNoEndpoint(Object.assign(new Error('fetch failed'), { cause: dns('bedrock-agent.cn-north-1.amazonaws.com.cn') }))).toBe(true);
+    expect(isNoEndpoint(dns('localhost.emulator'))).toBe(false);
+    expect(isNoEndpoint(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(false);
+    expect(isNoEndpoint(new Error('AccessDenied'))).toBe(false);
   });
 });

@@ -222,6 +222,23 @@ describe('scanUsers', () => {
     expect(s.listings).toBe(6);
   });
 
+  it('a service with no endpoint in a region (its AWS hostname does not resolve) has nothing there: no hold; any other DNS failure holds', async () => {
+    answerRegions(ENABLED);
+    const dns = (hostname: string) => Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+    const w = world({
+      fn: {
+        list: (region) => {
+          if (region === 'ap-east-1') throw dns('lambda.ap-east-1.amazonaws.com');
+          if (region === 'eu-west-1') throw dns('emulator.internal');
+          return [];
+        },
+      },
+    });
+    const s = await scan(w, [role('r1')]);
+    expect(s.unavailable).toEqual(['lambda:function in ap-east-1']);
+    expect(s.holds.map((h) => h.by)).toEqual(['lambda:function in eu-west-1']);
+  });
+
   it('a global user type whose listing fails holds back in every region', async () => {
     answerRegions([{ RegionName: 'us-east-1' }]);
     const profiles = fakeHandler({ type: 'iam:instance-profile', global: true, references: ['iam:role'], list: { 'us-east-1': awsError('ServiceFailure', 'boom', 500) } });
