@@ -12,6 +12,11 @@ import type { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { GlueClient } from '@aws-sdk/client-glue';
+import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import type { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { ServiceCatalogClient } from '@aws-sdk/client-service-catalog';
 
 /** How every client is built: the same credentials, endpoint and retry policy for all. */
 export interface AwsSettings {
@@ -75,6 +80,12 @@ export interface ClientTypes {
   codebuild: CodeBuildClient;
   ecr: ECRClient;
   events: EventBridgeClient;
+  glue: GlueClient;
+  codepipeline: CodePipelineClient;
+  /** CodeConnections (formerly CodeStar Connections): one API, both ARN prefixes. */
+  codeconnections: CodeStarConnectionsClient;
+  cloudformation: CloudFormationClient;
+  servicecatalog: ServiceCatalogClient;
 }
 export type ServiceName = keyof ClientTypes;
 
@@ -96,6 +107,12 @@ const loaders: { [K in ServiceName]: () => Promise<Ctor<ClientTypes[K]>> } = {
   codebuild: async () => (await import('@aws-sdk/client-codebuild')).CodeBuildClient as Ctor<CodeBuildClient>,
   ecr: async () => (await import('@aws-sdk/client-ecr')).ECRClient as Ctor<ECRClient>,
   events: async () => (await import('@aws-sdk/client-eventbridge')).EventBridgeClient as Ctor<EventBridgeClient>,
+  glue: async () => (await import('@aws-sdk/client-glue')).GlueClient as Ctor<GlueClient>,
+  codepipeline: async () => (await import('@aws-sdk/client-codepipeline')).CodePipelineClient as Ctor<CodePipelineClient>,
+  codeconnections: async () =>
+    (await import('@aws-sdk/client-codestar-connections')).CodeStarConnectionsClient as Ctor<CodeStarConnectionsClient>,
+  cloudformation: async () => (await import('@aws-sdk/client-cloudformation')).CloudFormationClient as Ctor<CloudFormationClient>,
+  servicecatalog: async () => (await import('@aws-sdk/client-service-catalog')).ServiceCatalogClient as Ctor<ServiceCatalogClient>,
 };
 
 export const DEFAULT_MAX_ATTEMPTS = 6;

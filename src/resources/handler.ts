@@ -18,6 +18,8 @@ export interface TypeSettings {
   readonly deleteSharedLogGroups?: boolean | undefined;
   /** `--delete-studio-efs`: a Studio domain's EFS home volume goes with the domain. */
   readonly deleteStudioEfs?: boolean | undefined;
+  /** `--delete-owned-log-groups`: a deleted resource's own log group goes too, tagged or not. */
+  readonly deleteOwnedLogGroups?: boolean | undefined;
 }
 
 /** A resource's live state, read from its own service. */
@@ -30,6 +32,18 @@ export interface Described {
   readonly uses: readonly string[];
   /** The region its API must be called in, when the ARN does not say (S3 buckets). */
   readonly region?: string | undefined;
+  /**
+   * ARNs of resources this one owns and removes with its own delete (a CloudFormation stack's resources,
+   * a provisioned product's stack): they are never deleted one by one behind their owner's back; whatever
+   * uses one of them holds the owner back too.
+   */
+  readonly owns?: readonly string[] | undefined;
+  /**
+   * Who uses it, as its own service reports it (IAM's ListEntitiesForPolicy, ListInstanceProfilesForRole):
+   * `arns` are ALL the users of the listed `types`, so the usage check need not list those types to find
+   * them. Only for answers that are complete (every page read).
+   */
+  readonly usedBy?: { readonly types: readonly string[]; readonly arns: readonly string[] } | undefined;
 }
 
 /** A resource and what its service said of it: what `protect`, `blocked`, `children` and `actions` see. */
