@@ -31,6 +31,11 @@ export interface UsageOptions {
   readonly candidates: readonly ResourceRef[];
   /** What the run already read: the uses of every described resource, by arnKey (reused, never read twice). */
   readonly known: ReadonlyMap<string, readonly string[]>;
+  /**
+   * A candidate's own service's complete answer of who uses it (IAM's ListEntitiesForPolicy), by
+   * arnKey: its users of those types are taken from it, and those types are not listed for it.
+   */
+  readonly usedBy?: ReadonlyMap<string, { readonly types: readonly string[]; readonly arns: readonly string[] }>;
   /** The run's regions; the first is home (IAM, EC2 DescribeRegions). */
   readonly regions: readonly string[];
   readonly partition: string;
@@ -72,14 +77,35 @@ export async function scanUsers(o: UsageOptions): Promise<UsageScan> {
     }
   }
 
-  // (user type, region) pairs to list, each once.
+  const addUser = (ref: ResourceRef, uses: readonly string[]): void => {
+    const key = arnKey(ref.arn);
+    const had = users.get(key);
+    users.set(key, { ref: had?.ref ?? ref, uses: had ? [...new Set([...had.uses, ...uses])] : uses });
+  };
+  /** Whether a candidate's own answer already names all its users of type `u`. */
+  const answered = (c: ResourceRef, u: string): boolean => o.usedBy?.get(arnKey(c.arn))?.types.includes(u) === true;
+
+  // (user type, region) pairs to list, each once: not for candidates whose own service said who uses them.
   const jobs = new Map<string, { handler: ResourceHandler; region: string }>();
   for (const t of targetTypes) {
     const target = o.registry.byType(t);
-    const regions = target?.global ? examined : [...new Set(o.candidates.filter((c) => c.type === t).map((c) => c.region))];
+    const ofType = o.candidates.filter((c) => c.type === t);
     for (const u of o.registry.usersOf(t)) {
+      const open = ofType.filter((c) => !answered(c, u.type));
+      if (open.length === 0) continue;
+      const regions = target?.global ? examined : [...new Set(open.map((c) => c.region))];
       const where = u.global ? [home] : regions;
       for (const region of where) jobs.set(`${u.type}|${region}`, { handler: u, region });
+    }
+  }
+  // The users a candidate's own service named: each uses it (its kind of ARN says its type).
+  for (const c of o.candidates) {
+    for (const arn of o.usedBy?.get(arnKey(c.arn))?.arns ?? []) {
+      const handler = o.registry.forArn(arn);
+      const ref: ResourceRef = handler
+        ? refOf(handler, arn, c.region, home)
+        : { arn, type: 'unknown', region: c.region, account: c.account, partition: c.partition, name: arn };
+      addUser(ref, [c.arn]);
     }
   }
 
@@ -129,7 +155,7 @@ export async function scanUsers(o: UsageOptions): Promise<UsageScan> {
               return;
             }
           }
-          users.set(key, { ref, uses });
+          addUser(ref, uses);
         }),
       );
     }),

@@ -10,7 +10,7 @@ import { layer, PLAN_FORMAT, PLAN_VERSION, type PlanDocument, type PlanItem, typ
 import { byCodePoint } from '../plan/order.js';
 import { decideScope, type Hold } from '../plan/scope.js';
 import { simulatePlan } from '../preflight/simulate.js';
-import type { HandlerContext, Hit, LiveResource, TypeSettings } from '../resources/handler.js';
+import type { Described, HandlerContext, Hit, LiveResource, TypeSettings } from '../resources/handler.js';
 import type { Registry } from '../resources/registry.js';
 import { TOOL } from '../version.js';
 import type { Ui } from '../ui/ui.js';
@@ -101,7 +101,9 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
   // Who uses each candidate, read from the live account in every region it may be used from.
   const candidates = found.filter((f) => !f.stays);
   const known = new Map<string, readonly string[]>();
+  const usedBy = new Map<string, NonNullable<Described['usedBy']>>();
   for (const f of found) if (f.described) known.set(arnKey(f.ref.arn), f.described.uses);
+  for (const c of candidates) if (c.described?.usedBy) usedBy.set(arnKey(c.ref.arn), c.described.usedBy);
   const usage = await scanUsers({
     registry,
     ctx: env.ctx,
@@ -109,6 +111,7 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
     throughput: env.throughput,
     candidates: candidates.map((c) => c.ref),
     known,
+    usedBy,
     regions: sel.regions,
     partition: who.partition,
   });

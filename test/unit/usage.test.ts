@@ -103,6 +103,31 @@ describe('scanUsers', () => {
     expect(s.holds).toEqual([]);
   });
 
+  it("a candidate's own answer of who uses it replaces the listing of those types, and names its users", async () => {
+    answerRegions([{ RegionName: 'us-east-1' }]);
+    const profiles = fakeHandler({ type: 'iam:instance-profile', global: true, references: ['iam:role'], arnPattern: /:instance-profile\// });
+    const w = world({ extra: [profiles] });
+    const profileArn = `arn:aws:iam::${ACCOUNT}:instance-profile/p1`;
+    const usedBy = new Map([
+      [arnKey(roleArn('r1')), { types: ['iam:instance-profile', 'lambda:function'], arns: [profileArn] }],
+      [arnKey(roleArn('r2')), { types: ['iam:instance-profile'], arns: [] }],
+    ]);
+    const s = await scan(w, [role('r1'), role('r2')], { usedBy });
+    // Both candidates answered for instance profiles: none is listed. Only r2 leaves functions open.
+    expect(profiles.called('list')).toEqual([]);
+    expect(w.fn.called('list')).toEqual(['us-east-1']);
+    expect(w.model.called('list')).toEqual(['us-east-1']);
+    expect(userOf(s, profileArn)).toMatchObject({ ref: { type: 'iam:instance-profile' }, uses: [roleArn('r1')] });
+  });
+
+  it('a user a candidate names but no handler owns is still a user (it stays, so the candidate does)', async () => {
+    answerRegions([{ RegionName: 'us-east-1' }]);
+    const w = world();
+    const userArn = `arn:aws:iam::${ACCOUNT}:user/alice`;
+    const s = await scan(w, [role('r1')], { usedBy: new Map([[arnKey(roleArn('r1')), { types: [], arns: [userArn] }]]) });
+    expect(userOf(s, userArn)).toMatchObject({ ref: { type: 'unknown' }, uses: [roleArn('r1')] });
+  });
+
   it('asks DescribeRegions in the home region (the first of the run)', async () => {
     const asked = answerRegions(ENABLED);
     await scan(world(), [role('r1')], { regions: ['eu-west-1', 'us-east-1'] });
