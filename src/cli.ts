@@ -47,7 +47,9 @@ const selectionOptions = (c: Command): Command =>
     .option('--all-regions', 'every region enabled for the account (instead of --region)')
     .addOption(new Option('--discovery <how>', 'tagging: the Tagging API (own listings where it does not reach); list: each type\'s own list + tags calls; both: a cross-check').choices(['tagging', 'list', 'both']).default('tagging'))
     .option('--delete-shared-log-groups', 'also delete tagged account-wide log groups every job of a service writes to (protected by default)')
-    .option('--delete-studio-efs', "delete a Studio domain's EFS home volume with the domain (retained by default)");
+    .option('--delete-studio-efs', "delete a Studio domain's EFS home volume with the domain (retained by default)")
+    .option('--delete-owned-log-groups', "also delete the log group of each deleted Lambda function or SageMaker endpoint, tagged or not, when nothing that stays writes to it")
+    .option('--assume-absent <service:type>', 'take it that there is none of this type (one the credentials cannot list): neither listed nor looked for as a user; repeatable', collect);
 
 const awsOptions = (c: Command): Command =>
   c
@@ -55,6 +57,7 @@ const awsOptions = (c: Command): Command =>
     .option('--endpoint-url <url>', 'send every AWS call to this endpoint (emulators); AWS_ENDPOINT_URL works too')
     .option('--account <id>', 'refuse to run unless the credentials belong to this account')
     .option('--json', 'print the report as one JSON document on stdout (logs go to stderr)')
+    .option('--debug', 'log every AWS call attempt on stderr: service, operation, region, attempt, status, time')
     .addOption(new Option('--wait-timeout <seconds>', 'longest wait for each asynchronous step of a delete (a notebook has up to three)').default('1800'));
 
 const confirmOptions = (c: Command): Command =>
@@ -71,10 +74,12 @@ function normalize(raw: Record<string, unknown>): Record<string, unknown> {
     region: raw.region ?? [],
     includeType: raw.includeType ?? [],
     excludeType: raw.excludeType ?? [],
+    assumeAbsent: raw.assumeAbsent ?? [],
     dryRun: raw.dryRun === true,
     allRegions: raw.allRegions === true,
     deleteSharedLogGroups: raw.deleteSharedLogGroups === true,
     deleteStudioEfs: raw.deleteStudioEfs === true,
+    deleteOwnedLogGroups: raw.deleteOwnedLogGroups === true,
     interactive: raw.interactive === true,
     yes: raw.yes === true,
     json: raw.json === true,
@@ -156,6 +161,7 @@ export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
     .option('--type <service:type>', 'only these types, repeatable', collect)
     .option('-r, --region <region>', 'region to look in, repeatable or comma-separated', collect)
     .option('--all-regions', 'every region enabled for the account')
+    .option('--assume-absent <service:type>', 'take it that there is none of this type (one the credentials cannot list): not listed; repeatable', collect)
     .option('--dry-run', 'show what would be tagged; change nothing')
     .option('-i, --interactive', 'ask for each resource')
     .option('-y, --yes', 'ask nothing (required when there is no terminal)')

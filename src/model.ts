@@ -46,6 +46,10 @@ export type Rule =
   | 'caller-role'
   /** A resource that stays uses it. */
   | 'in-use'
+  /** `--delete-owned-log-groups`: the log group of a resource that is deleted, tagged or not. */
+  | 'owned-log-group'
+  /** A CloudFormation stack or Service Catalog product owns it: it goes with its owner only. */
+  | 'owned'
   /** A resource that could not be read, or of an unsupported type, may use it. */
   | 'held-back'
   /** IAM reports it was last used in a region this run did not examine. */
@@ -116,6 +120,18 @@ export interface Summary {
   readonly retained: number;
 }
 
+/** What a run sent to AWS, for the summary and the `--json` report. */
+export interface CallTotals {
+  /** Operations called (each counted once, whatever its retries). */
+  readonly calls: number;
+  /** Attempts beyond the first, made by the SDK's retry strategy. */
+  readonly retries: number;
+  /** Attempts the service answered with a throttling error. */
+  readonly throttled: number;
+  /** Calls per `service:Operation`, sorted by name. */
+  readonly byOperation: Readonly<Record<string, number>>;
+}
+
 export interface Report {
   readonly version: 2;
   readonly tool: { readonly name: 'nova-cleanup'; readonly version: string };
@@ -131,6 +147,8 @@ export interface Report {
   readonly journalPath?: string;
   readonly interrupted: boolean;
   readonly summary: Summary;
+  /** The AWS calls the run made: per `service:Operation`, with the SDK's retries and the throttled attempts. */
+  readonly calls?: CallTotals | undefined;
   readonly resources: readonly Outcome[];
   readonly exitCode: number;
 }

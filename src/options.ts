@@ -9,6 +9,8 @@ export interface AwsOptions {
   readonly account?: string | undefined;
   readonly json: boolean;
   readonly waitTimeout: number;
+  /** `--debug`: log each AWS call attempt. */
+  readonly debug?: boolean | undefined;
 }
 
 /** What to look for: `clean` and `plan`. */
@@ -19,7 +21,7 @@ export interface SelectionOptions {
   readonly allRegions: boolean;
   readonly discovery: 'tagging' | 'list' | 'both';
   /** Explicit options some types honour (off by default). */
-  readonly settings: { readonly deleteSharedLogGroups: boolean; readonly deleteStudioEfs: boolean };
+  readonly settings: { readonly deleteSharedLogGroups: boolean; readonly deleteStudioEfs: boolean; readonly deleteOwnedLogGroups: boolean; readonly assumeAbsent: string[] };
   readonly includeTypes: string[];
   readonly excludeTypes: string[];
 }
@@ -95,6 +97,8 @@ const selectionSchema = {
   allRegions: z.boolean().default(false),
   deleteSharedLogGroups: z.boolean().default(false),
   deleteStudioEfs: z.boolean().default(false),
+  deleteOwnedLogGroups: z.boolean().default(false),
+  assumeAbsent: z.array(z.string().regex(typePattern, 'must look like service:type or service:*')).default([]),
 };
 const confirmSchema = {
   interactive: z.boolean().default(false),
@@ -114,6 +118,7 @@ const flagNames: Record<string, string> = {
   waitTimeout: '--wait-timeout',
   out: '--out',
   discovery: '--discovery',
+  assumeAbsent: '--assume-absent',
 };
 
 function parseWith<S extends z.ZodRawShape>(shape: S, raw: Record<string, unknown>): z.infer<z.ZodObject<S>> {
@@ -129,7 +134,7 @@ function parseWith<S extends z.ZodRawShape>(shape: S, raw: Record<string, unknow
 
 export function parseAwsOptions(raw: Record<string, unknown>): AwsOptions {
   const o = parseWith(awsSchema, raw);
-  return { profile: o.profile, endpointUrl: o.endpointUrl, account: o.account, json: o.json, waitTimeout: o.waitTimeout };
+  return { profile: o.profile, endpointUrl: o.endpointUrl, account: o.account, json: o.json, waitTimeout: o.waitTimeout, debug: raw.debug === true };
 }
 
 export function parseConfirmOptions(raw: Record<string, unknown>): ConfirmOptions {
@@ -155,7 +160,7 @@ export function parseSelection(raw: Record<string, unknown>, knownTypes: readonl
   if (tags.length > 50) throw new NovaError("--tag: at most 50 tag keys (the Tagging API's limit)");
   const regions = o.region.flatMap((r) => r.split(',')).map((r) => r.trim());
   if (regions.some((r) => r === '')) throw new NovaError('--region: an empty region (a stray comma?)');
-  for (const t of [...o.includeType, ...o.excludeType]) {
+  for (const t of [...o.includeType, ...o.excludeType, ...o.assumeAbsent]) {
     const known = t.endsWith(':*') ? knownTypes.some((k) => k.startsWith(t.slice(0, -1))) : knownTypes.includes(t);
     if (!known) throw new NovaError(`unknown type "${t}"; see \`nova-cleanup types\` (known: ${knownTypes.join(', ')})`);
   }
@@ -166,7 +171,7 @@ export function parseSelection(raw: Record<string, unknown>, knownTypes: readonl
     regions: [...new Set(regions)],
     allRegions: o.allRegions,
     discovery: o.discovery,
-    settings: { deleteSharedLogGroups: o.deleteSharedLogGroups, deleteStudioEfs: o.deleteStudioEfs },
+    settings: { deleteSharedLogGroups: o.deleteSharedLogGroups, deleteStudioEfs: o.deleteStudioEfs, deleteOwnedLogGroups: o.deleteOwnedLogGroups, assumeAbsent: o.assumeAbsent },
     includeTypes: o.includeType,
     excludeTypes: o.excludeType,
   };
@@ -192,6 +197,8 @@ export interface TagOptions extends AwsOptions {
   readonly regions: readonly string[];
   readonly allRegions: boolean;
   readonly includeTypes: readonly string[];
+  /** `--assume-absent`: types not listed (none of them is looked for). */
+  readonly assumeAbsent: readonly string[];
   readonly dryRun: boolean;
   readonly interactive: boolean;
   readonly yes: boolean;
@@ -231,6 +238,7 @@ export function parseTagCommand(raw: Record<string, unknown>, knownTypes: readon
     regions: sel.regions,
     allRegions: sel.allRegions,
     includeTypes: sel.includeTypes,
+    assumeAbsent: sel.settings.assumeAbsent,
     dryRun: raw.dryRun === true,
     interactive: confirm.interactive,
     yes: confirm.yes,

@@ -22,3 +22,9 @@ export function tagListToRecord(list: readonly { Key?: string | undefined; Value
 export function describeFilters(filters: readonly TagFilter[]): string {
   return filters.map((f) => (f.values.length === 0 ? `${f.key}=*` : `${f.key}=${f.values.join('|')}`)).join(' AND ');
 }
+
+/** The same keys with the same values. */
+export function sameTags(a: Tags, b: Tags): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && b[k] === a[k]);
+}

@@ -25,12 +25,18 @@ export function lastSegment(resource: string): string {
 /**
  * The key two ARNs are compared by. SageMaker puts names into ARNs in lower case while its APIs
  * return them as created, so SageMaker ARNs compare case-insensitively, as do IAM's (its names are
- * unique regardless of case); everything else exactly.
+ * unique regardless of case and path); everything else exactly.
  */
 export function arnKey(arn: string): string {
   const p = parseArn(arn);
-  // IAM names are unique case-insensitively too.
-  return p?.service === 'sagemaker' || p?.service === 'iam' ? arn.toLowerCase() : arn;
+  if (p?.service === 'iam') {
+    // IAM names are unique in an account whatever their path (and case): `role/a/b/name` is `role/name`,
+    // so a role named by a stack's resource list (a name, no path) is the role its ARN names.
+    const slash = p.resource.indexOf('/');
+    const kind = slash === -1 ? p.resource : p.resource.slice(0, slash);
+    return formatArn({ ...p, resource: slash === -1 ? kind : `${kind}/${lastSegment(p.resource)}` }).toLowerCase();
+  }
+  return p?.service === 'sagemaker' ? arn.toLowerCase() : arn;
 }
 
 export function formatArn(a: Arn): string {

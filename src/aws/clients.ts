@@ -1,3 +1,4 @@
+import { CallLog, countCalls } from './calls.js';
 import { isErrorNamed } from './errors.js';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
@@ -124,6 +125,8 @@ function customEndpointInEnv(): boolean {
 /** One client per (service, region, attempts), built lazily and reused for the whole run. */
 export class AwsClients {
   private readonly cache = new Map<string, Promise<unknown>>();
+  /** Every call and attempt the clients make (the report's totals, `--debug`'s lines). */
+  readonly calls = new CallLog();
 
   constructor(readonly settings: AwsSettings = {}) {}
 
@@ -137,6 +140,7 @@ export class AwsClients {
         const stack = (client as unknown as { middlewareStack: MiddlewareStackLike }).middlewareStack;
         if (this.settings.readOnly) guardReadOnly(stack, service, this.settings.readOnly.get(service) ?? new Set());
         if (service === 'iam') retryDeleteConflicts(stack);
+        countCalls(stack, this.calls, service, region);
         return client;
       });
       this.cache.set(key, hit);

@@ -54,7 +54,7 @@ const planSchema = z.object({
   filters: z.array(z.object({ key: z.string().min(1), values: z.array(z.string()) })).min(1),
   types: z.object({ include: z.array(z.string()), exclude: z.array(z.string()) }),
   discovery: z.enum(['tagging', 'list', 'both']),
-  settings: z.object({ deleteSharedLogGroups: z.boolean(), deleteStudioEfs: z.boolean() }),
+  settings: z.object({ deleteSharedLogGroups: z.boolean(), deleteStudioEfs: z.boolean(), deleteOwnedLogGroups: z.boolean().optional(), assumeAbsent: z.array(z.string()).optional() }),
   items: z.array(item),
   notPlanned: z.array(z.record(z.string(), z.unknown())),
   permissions: z.record(z.string(), z.unknown()),

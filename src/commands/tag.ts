@@ -56,7 +56,7 @@ export async function runTag(opts: TagOptions, deps: CommandDeps): Promise<numbe
   try {
     const { env, who, regions } = session;
     const home = regions[0] as string;
-    const types = deps.registry.handlers.filter((h) => typeSelected(h.type, { include: opts.includeTypes, exclude: [] }));
+    const types = deps.registry.handlers.filter((h) => typeSelected(h.type, { include: opts.includeTypes, exclude: opts.assumeAbsent }));
     const prefixesFor = (h: ResourceHandler, region: string): string[] => [
       ...opts.prefixes,
       ...(opts.preset === 'nova' ? (NOVA_PRESET[h.type] ?? []).map((p) => p.replace('{account}', who.identity.account).replace('{region}', region)) : []),

@@ -5,7 +5,7 @@ import type { ResourceRef, Rule, Status, TagFilter, Tags } from '../model.js';
 import type { Hold } from '../plan/scope.js';
 import { clientOf, GONE, serviceOf, type Described, type HandlerContext, type Hit, type ResourceHandler } from '../resources/handler.js';
 import type { Registry } from '../resources/registry.js';
-import { matchesTags } from '../tags.js';
+import { matchesTags, sameTags } from '../tags.js';
 
 export interface TypeSelection {
   readonly include: readonly string[];
@@ -31,6 +31,8 @@ export interface Found {
   readonly stays?: Stays | undefined;
   /** Found by the tags (reported), or reached only by reference from a candidate (reported if it becomes one or fails). */
   readonly reported: boolean;
+  /** A candidate that does not match the tags: why it is one all the same (`--delete-owned-log-groups`). */
+  readonly because?: string | undefined;
 }
 
 export interface Reconciled {
@@ -142,6 +144,12 @@ export async function reconcile(o: ReconcileOptions): Promise<Reconciled> {
       put({ ref: live, described: d, tags: d.tags, stays: { status, rule, reason }, reported });
     const where = d.region ?? (handler.global ? undefined : ref.region);
     if (where && !o.regions.includes(where)) return stays('outside-regions', `its region ${where} is not one of --region; left alone`);
+    const companion = hit.logGroupOf && o.ctx.settings?.deleteOwnedLogGroups && (!o.fromPlan || sameTags(d.tags, hit.tags));
+    if (!matchesTags(d.tags, o.filters) && companion) {
+      const owner = o.registry.forArn(hit.logGroupOf as string);
+      const ownerName = owner ? `${owner.type} ${owner.nameOf(hit.logGroupOf as string)}` : hit.logGroupOf;
+      return put({ ref: live, described: d, tags: d.tags, reported: true, because: `the log group of ${ownerName} alone, deleted after it (--delete-owned-log-groups), whatever its tags` });
+    }
     if (!matchesTags(d.tags, o.filters)) {
       return o.fromPlan
         ? stays('changed-since-plan', 'its tags changed since the plan was made; left alone')
@@ -175,7 +183,8 @@ export async function reconcile(o: ReconcileOptions): Promise<Reconciled> {
           const key = arnKey(u);
           if (seen.has(key) || !o.registry.forArn(u)) continue;
           seen.add(key);
-          next.push({ arn: u, tags: {}, region: f.ref.region });
+          const own = f.described?.ownLogGroup !== undefined && arnKey(f.described.ownLogGroup) === key;
+          next.push({ arn: u, tags: {}, region: f.ref.region, ...(own ? { logGroupOf: f.ref.arn } : {}) });
         }
       }
       const before = new Set(found.keys());

@@ -36,6 +36,8 @@ export interface UsageOptions {
    * arnKey: its users of those types are taken from it, and those types are not listed for it.
    */
   readonly usedBy?: ReadonlyMap<string, { readonly types: readonly string[]; readonly arns: readonly string[] }>;
+  /** User types not to list (`--assume-absent`). */
+  readonly skip?: ((type: string) => boolean) | undefined;
   /** The run's regions; the first is home (IAM, EC2 DescribeRegions). */
   readonly regions: readonly string[];
   readonly partition: string;
@@ -91,6 +93,7 @@ export async function scanUsers(o: UsageOptions): Promise<UsageScan> {
     const target = o.registry.byType(t);
     const ofType = o.candidates.filter((c) => c.type === t);
     for (const u of o.registry.usersOf(t)) {
+      if (o.skip?.(u.type)) continue;
       const open = ofType.filter((c) => !answered(c, u.type));
       if (open.length === 0) continue;
       const regions = target?.global ? examined : [...new Set(open.map((c) => c.region))];
@@ -161,6 +164,61 @@ export async function scanUsers(o: UsageOptions): Promise<UsageScan> {
     }),
   );
   return { users: [...users.values()], holds, examinedRegions: examined, listings, reads, unavailable };
+}
+
+export interface OwnerScan {
+  /** By arnKey of an owned resource: its owner. */
+  readonly owners: Map<string, ResourceRef>;
+  readonly holds: Hold[];
+  readonly listings: number;
+}
+
+/**
+ * Who owns the candidates, from the live account: every owner of every owner type (stacks, provisioned
+ * products) in the regions given, with what it owns. A candidate that an owner the run did not find owns
+ * (a tagged bucket of an untagged stack) then stays with it. A listing that fails holds back every
+ * candidate of that region: whether an owner there owns one is unknown.
+ */
+export async function scanOwners(o: {
+  readonly registry: Registry;
+  readonly ctx: HandlerContext;
+  readonly throughput: Throughput;
+  readonly candidates: readonly ResourceRef[];
+  readonly regions: readonly string[];
+  readonly home: string;
+  readonly skip?: ((type: string) => boolean) | undefined;
+}): Promise<OwnerScan> {
+  const owners = new Map<string, ResourceRef>();
+  const holds: Hold[] = [];
+  let listings = 0;
+  const wanted = new Set(o.candidates.map((c) => arnKey(c.arn)));
+  if (wanted.size === 0) return { owners, holds, listings };
+  const everyType = o.registry.handlers.map((h) => h.type);
+  await Promise.all(
+    o.registry.handlers
+      .filter((h) => h.listOwned && !o.skip?.(h.type))
+      .flatMap((h) =>
+        o.regions.map(async (region) => {
+          listings += 1;
+          try {
+            const listed = await o.throughput.run(clientOf(h), region, 'read', () => h.listOwned!(o.ctx, region));
+            for (const l of listed) {
+              for (const arn of l.owns) if (wanted.has(arnKey(arn)) && arnKey(arn) !== arnKey(l.arn)) owners.set(arnKey(arn), refOf(h, l.arn, region, o.home));
+            }
+          } catch (err) {
+            if (isNoEndpoint(err)) return;
+            holds.push({
+              types: everyType,
+              region,
+              by: `${h.type} in ${region}`,
+              reason: `the ${h.type} resources of ${region} could not be listed (${describeError(err)}), so whether one owns it is unknown`,
+              failure: { arn: `${h.type}/${region}`, type: h.type, region, name: `every ${h.type} of ${region}`, error: `could not list what they own: ${describeError(err)}` },
+            });
+          }
+        }),
+      ),
+  );
+  return { owners, holds, listings };
 }
 
 /** The regions enabled for the account, in the run's partition (EC2 DescribeRegions, opt-in regions that are not opted in excluded). */

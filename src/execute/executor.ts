@@ -4,7 +4,7 @@ import type { JournalSink } from '../backup/journal.js';
 import type { Outcome, Rule, Status, TagFilter } from '../model.js';
 import type { PlanItem } from '../plan/document.js';
 import { clientOf, GONE, type HandlerContext, type ResourceHandler, type StepInfo, type Steps } from '../resources/handler.js';
-import { matchesTags } from '../tags.js';
+import { matchesTags, sameTags } from '../tags.js';
 
 export type ExecEvent =
   | { readonly kind: 'start'; readonly item: PlanItem }
@@ -111,7 +111,8 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
     const recheck = async (): Promise<void> => {
       const tags = await handler.currentTags(item.ref, opts.ctx);
       if (tags === GONE) throw new TagsChangedError(true);
-      if (!matchesTags(tags, opts.filters)) throw new TagsChangedError(false);
+      // A deleted resource's own log group (--delete-owned-log-groups) need not match: its tags must not change.
+      if (item.rule === 'owned-log-group' ? !sameTags(tags, item.tags) : !matchesTags(tags, opts.filters)) throw new TagsChangedError(false);
       sinceCheck = 0;
     };
     const steps: Steps = {

@@ -55,7 +55,13 @@ export interface PlanDocument {
   /** How resources were found: the Tagging API (`tagging`), each type's own listing (`list`), or `both`. */
   readonly discovery: 'tagging' | 'list' | 'both';
   /** The explicit options that change what types protect. */
-  readonly settings: { readonly deleteSharedLogGroups: boolean; readonly deleteStudioEfs: boolean };
+  readonly settings: {
+    readonly deleteSharedLogGroups: boolean;
+    readonly deleteStudioEfs: boolean;
+    readonly deleteOwnedLogGroups?: boolean | undefined;
+    /** `--assume-absent`: types the run took on the user's word to have no resources (neither listed nor looked for as users). */
+    readonly assumeAbsent?: readonly string[] | undefined;
+  };
   /** What will be deleted, in deletion order (layer, then type, then ARN). */
   readonly items: readonly PlanItem[];
   /** Everything found that will not be deleted, with its rule and reason. */

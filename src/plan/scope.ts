@@ -37,7 +37,16 @@ export interface ScopeInput {
   readonly lastUsed: ReadonlyMap<string, string>;
   /** The regions where users were looked for. */
   readonly examinedRegions: readonly string[];
+  /**
+   * Ownership (a CloudFormation stack's resources, a provisioned product's stack), by arnKey of the owned
+   * resource: its owner. An owned resource is never deleted on its own: it goes with its owner, and
+   * whatever uses it holds its owner back.
+   */
+  readonly owners?: ReadonlyMap<string, ResourceRef>;
 }
+
+/** A resource's own reasons to stay that must hold back its owner too: its owner's delete would remove it. */
+const HOLDS_OWNER: ReadonlySet<Rule> = new Set<Rule>(['protected', 'caller-role', 'blocked', 'unreadable', 'held-back', 'unsupported']);
 
 export interface Decision {
   readonly ref: ResourceRef;
@@ -58,18 +67,32 @@ const describeUser = (r: ResourceRef): string => `${r.type} ${r.name} (${r.regio
 export function decideScope(input: ScopeInput): Decision[] {
   const decisions = new Map<string, Decision>();
   const candidates = new Map<string, ResourceRef>();
+  const owners = input.owners ?? new Map<string, ResourceRef>();
+  /** The outermost owner of a resource (a product's stack's bucket: the product), or the resource itself. */
+  const top = (key: string): string => {
+    let k = key;
+    for (let hops = 0; hops < 16; hops += 1) {
+      const owner = owners.get(k);
+      if (!owner) break;
+      k = arnKey(owner.arn);
+    }
+    return k;
+  };
+  const ownedFound: { key: string; ref: ResourceRef; stays?: { readonly status: Status; readonly rule: Rule; readonly reason: string } | undefined }[] = [];
   for (const f of [...input.found].sort((a, b) => byCodePoint(arnKey(a.ref.arn), arnKey(b.ref.arn)))) {
     const key = arnKey(f.ref.arn);
-    if (f.stays) decisions.set(key, { ref: f.ref, delete: false, status: f.stays.status, rule: f.stays.rule, reason: f.stays.reason });
+    if (owners.has(key)) ownedFound.push({ key, ref: f.ref, stays: f.stays });
+    else if (f.stays) decisions.set(key, { ref: f.ref, delete: false, status: f.stays.status, rule: f.stays.rule, reason: f.stays.reason });
     else candidates.set(key, f.ref);
   }
 
-  // Who uses whom, among every live resource known (each user once, by arnKey).
+  // Who uses whom, among every live resource known (each user once, by arnKey). A use of an owned
+  // resource is a use of its owner; uses within one owner are its own business.
   const usesOf = new Map<string, { ref: ResourceRef; uses: Set<string> }>();
   const addUser = (ref: ResourceRef, uses: readonly string[]): void => {
     const key = arnKey(ref.arn);
     const entry = usesOf.get(key) ?? { ref, uses: new Set<string>() };
-    for (const u of uses) if (arnKey(u) !== key) entry.uses.add(arnKey(u));
+    for (const u of uses) if (top(arnKey(u)) !== top(key)) entry.uses.add(top(arnKey(u)));
     usesOf.set(key, entry);
   };
   for (const f of input.found) addUser(f.ref, f.uses);
@@ -92,9 +115,19 @@ export function decideScope(input: ScopeInput): Decision[] {
       keep.set(key, { rule: 'last-used-elsewhere', reason: `IAM reports it was last used in ${region}, a region this run did not examine; left alone` });
     }
   }
+  // An owner whose delete would take a resource that must stay (protected, blocked, unreadable...) stays.
+  for (const o of ownedFound) {
+    const owner = top(o.key);
+    if (!candidates.has(owner) || keep.has(owner) || !o.stays || !HOLDS_OWNER.has(o.stays.rule)) continue;
+    keep.set(owner, { rule: 'held-back', reason: `held back: it owns ${describeUser(o.ref)}, which must stay (${o.stays.reason}), and deleting it would delete that too` });
+  }
 
   // Fixed point: a candidate with a user outside the deletion set stays; repeat until nothing changes.
-  const deletable = (key: string): boolean => candidates.has(key) && !keep.has(key);
+  // A user that an owner owns goes exactly when its owner goes.
+  const deletable = (key: string): boolean => {
+    const k = top(key);
+    return candidates.has(k) && !keep.has(k);
+  };
   const inUse = new Set<string>();
   for (let changed = true; changed; ) {
     changed = false;
@@ -124,6 +157,24 @@ export function decideScope(input: ScopeInput): Decision[] {
         ? { ref, delete: false, status: 'skipped', rule: k.rule, reason: k.reason }
         : { ref, delete: true, status: 'planned', rule: 'delete', reason: 'matches the tags, is in scope, and nothing that stays uses it' },
     );
+  }
+  // Owned resources: never on their own. One that must stay for its own reasons says so.
+  for (const o of ownedFound) {
+    const owner = owners.get(o.key) as ResourceRef;
+    if (o.stays && HOLDS_OWNER.has(o.stays.rule)) {
+      decisions.set(o.key, { ref: o.ref, delete: false, status: o.stays.status, rule: o.stays.rule, reason: o.stays.reason });
+      continue;
+    }
+    const goes = deletable(o.key);
+    decisions.set(o.key, {
+      ref: o.ref,
+      delete: false,
+      status: 'skipped',
+      rule: 'owned',
+      reason: goes
+        ? `owned by ${describeUser(owner)}: deleted with it, never on its own`
+        : `owned by ${describeUser(owner)}, which stays: left alone (never deleted behind its owner's back)`,
+    });
   }
   return [...decisions.values()];
 }

@@ -20,12 +20,19 @@ function tagsOf(p: Project): Tags {
   return out;
 }
 
-/** The service role as a role ARN (CodeBuild returns an ARN; a bare name is read in the project's account). */
-function usesOf(p: Project, at: { partition: string; account: string }): string[] {
+/**
+ * The service role as a role ARN (CodeBuild returns an ARN; a bare name is read in the project's
+ * account), and the log group its builds write to (its logsConfig's group, or `/aws/codebuild/<name>`,
+ * unless CloudWatch logging is disabled).
+ */
+function usesOf(p: Project, at: { partition: string; region: string; account: string }): string[] {
+  const out: string[] = [];
   const role = p.serviceRole;
-  if (!role) return [];
-  if (role.startsWith('arn:')) return [role];
-  return [formatArn({ partition: at.partition, service: 'iam', region: '', account: at.account, resource: `role/${role}` })];
+  if (role) out.push(role.startsWith('arn:') ? role : formatArn({ partition: at.partition, service: 'iam', region: '', account: at.account, resource: `role/${role}` }));
+  const logs = p.logsConfig?.cloudWatchLogs;
+  const group = logs?.status === 'DISABLED' ? undefined : (logs?.groupName ?? (p.name ? `/aws/codebuild/${p.name}` : undefined));
+  if (group) out.push(formatArn({ partition: at.partition, service: 'logs', region: at.region, account: at.account, resource: `log-group:${group}` }));
+  return out;
 }
 
 /** One project by name: itself, or GONE when BatchGetProjects names it among `projectsNotFound`. */
@@ -48,7 +55,7 @@ export const codebuildProject: ResourceHandler = {
   description: 'CodeBuild project (DeleteProject; its builds stay with CodeBuild, its log group is a separate resource)',
   arnPattern: /^arn:[\w-]+:codebuild:[\w-]+:\d{12}:project\/[A-Za-z0-9][A-Za-z0-9_-]*$/,
   client: 'codebuild',
-  references: ['iam:role'],
+  references: ['iam:role', 'logs:log-group'],
   // AWS: "The GetResources, GetTagKeys, and GetTagValues operations support all resource types" (Resource
   // Groups Tagging API, supported-services page; the exceptions it names are IAM users and roles and Auto
   // Scaling groups), so tagged projects are returned. moto 5.2.5's Tagging API does not return them.

@@ -20,6 +20,11 @@ export interface TypeSettings {
   readonly deleteStudioEfs?: boolean | undefined;
   /** `--delete-owned-log-groups`: a deleted resource's own log group goes too, tagged or not. */
   readonly deleteOwnedLogGroups?: boolean | undefined;
+  /**
+   * `--assume-absent`: types the user says have no resources here (a service the credentials may not
+   * list): they are not listed, neither to find candidates nor to look for their users. Recorded in the plan.
+   */
+  readonly assumeAbsent?: readonly string[] | undefined;
 }
 
 /** A resource's live state, read from its own service. */
@@ -38,6 +43,14 @@ export interface Described {
    * uses one of them holds the owner back too.
    */
   readonly owns?: readonly string[] | undefined;
+  /**
+   * The log group that belongs to this resource alone (`/aws/lambda/<function>`, the function's configured
+   * group, `/aws/sagemaker/Endpoints/<endpoint>`): also in `uses`. With `--delete-owned-log-groups` it is
+   * deleted after it, tagged or not, unless something that stays writes to it too.
+   */
+  readonly ownLogGroup?: string | undefined;
+  /** The ARN of what owns it, as its own service says (a nested stack's parent): it goes only with that. */
+  readonly ownedBy?: string | undefined;
   /**
    * Who uses it, as its own service reports it (IAM's ListEntitiesForPolicy, ListInstanceProfilesForRole):
    * `arns` are ALL the users of the listed `types`, so the usage check need not list those types to find
@@ -75,6 +88,11 @@ export interface Hit {
   readonly region: string;
   /** True when `tags` came from the resource's own service (then describe gets them as a hint). */
   readonly liveTags?: boolean | undefined;
+  /**
+   * `--delete-owned-log-groups`: the resource whose own log group this is (reached from it, or planned as
+   * such): it is a candidate without matching the tags; from a plan, only while its tags are unchanged.
+   */
+  readonly logGroupOf?: string | undefined;
 }
 
 /** One live resource of a type that may use others, as the usage check lists them. */
@@ -170,6 +188,11 @@ export interface ResourceHandler {
    * uses a candidate). A global type is listed once, in the home region.
    */
   list(ctx: HandlerContext, region: string): Promise<Listed[]>;
+  /**
+   * Owner types (a CloudFormation stack): every live owner in a region with the ARNs it owns, so that a
+   * resource whose owner the run did not find (an untagged stack's bucket) is still known as owned.
+   */
+  listOwned?(ctx: HandlerContext, region: string): Promise<{ readonly arn: string; readonly owns: readonly string[] }[]>;
   /** What one listed resource uses, read as cheaply as possible (default: `describe`). GONE when it vanished. */
   readUses?(ref: ResourceRef, ctx: HandlerContext): Promise<readonly string[] | Gone>;
 

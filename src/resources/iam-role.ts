@@ -10,13 +10,22 @@ import { GONE, type ActionNeed, type Child, type HandlerContext, type Listed, ty
 const sdk = () => import('@aws-sdk/client-iam');
 type Sdk = Awaited<ReturnType<typeof sdk>>;
 
-/** IAM's page limit (MaxItems), and how many IAM calls one role runs at once. */
-const PAGE = 1000;
-const CONCURRENCY = 8;
-const NOT_FOUND = ['NoSuchEntity', 'NoSuchEntityException'];
+/** IAM's page limit (MaxItems), and how many IAM calls one resource runs at once (shared by the IAM types). */
+export const IAM_PAGE = 1000;
+export const IAM_CONCURRENCY = 8;
+export const IAM_NOT_FOUND: readonly string[] = ['NoSuchEntity', 'NoSuchEntityException'];
 
 /** IAM is global: the client of whatever region the ref carries (the run's first region). */
-const iam = (ctx: HandlerContext, region: string): Promise<IAMClient> => ctx.aws.get('iam', region);
+export const iamClient = (ctx: HandlerContext, region: string): Promise<IAMClient> => ctx.aws.get('iam', region);
+
+/**
+ * A customer-managed policy's ARN (`policy/<path/>name` in a 12-digit account); AWS-managed policies
+ * (`arn:aws:iam::aws:policy/...`) never match: no one may delete them.
+ */
+export const CUSTOMER_POLICY_ARN = /^arn:[\w-]+:iam::\d{12}:policy\/(?:[^/]+\/)*[^/]+$/;
+
+/** Tags as IAM's Tag* calls take them. */
+export const tagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 /** `/` for `role/name`, `/a/b/` for `role/a/b/name`. */
 export function rolePath(arn: string): string {
@@ -27,7 +36,7 @@ export function rolePath(arn: string): string {
 async function roleTags(client: IAMClient, RoleName: string): Promise<Tags> {
   const { paginateListRoleTags } = await sdk();
   const tags: { Key?: string | undefined; Value?: string | undefined }[] = [];
-  for await (const page of paginateListRoleTags({ client, pageSize: PAGE }, { RoleName })) tags.push(...(page.Tags ?? []));
+  for await (const page of paginateListRoleTags({ client, pageSize: IAM_PAGE }, { RoleName })) tags.push(...(page.Tags ?? []));
   return tagListToRecord(tags);
 }
 
@@ -48,7 +57,7 @@ async function listAttachments(client: IAMClient, RoleName: string) {
   const managed: ManagedPolicy[] = [];
   const inline: string[] = [];
   const profiles: Profile[] = [];
-  const opts = { client, pageSize: PAGE };
+  const opts = { client, pageSize: IAM_PAGE };
   await Promise.all([
     (async () => {
       for await (const p of s.paginateListAttachedRolePolicies(opts, { RoleName })) managed.push(...(p.AttachedPolicies ?? []));
@@ -82,7 +91,7 @@ async function managedPolicyDocument(client: IAMClient, PolicyArn: string): Prom
 /** An inline policy's document; none when it was deleted since it was listed (not a sign that the role is gone). */
 async function inlinePolicy(client: IAMClient, RoleName: string, PolicyName: string) {
   const { GetRolePolicyCommand } = await sdk();
-  const out = await describeOrGone(NOT_FOUND, () => client.send(new GetRolePolicyCommand({ RoleName, PolicyName })));
+  const out = await describeOrGone(IAM_NOT_FOUND, () => client.send(new GetRolePolicyCommand({ RoleName, PolicyName })));
   return out === GONE ? [] : [{ PolicyName, PolicyDocument: parseDocument(out.PolicyDocument, { urlEncoded: true }) }];
 }
 
@@ -114,29 +123,11 @@ function attachmentsOf(r: Pick<LiveResource, 'ref'>, a: AttachmentConfig): Attac
 const planned = (r: LiveResource): Attachments => attachmentsOf(r, r.described.config as AttachmentConfig);
 
 /**
- * Removes the attachments, each as its own step, at most CONCURRENCY at once. After a failure no further
- * step starts; the ones under way finish (so that their `done` is known), then the first error is thrown.
+ * Runs destructive steps at most IAM_CONCURRENCY at once. After a failure no further step starts; the
+ * ones under way finish (so that their `done` is known), then the first error is thrown.
  */
-async function removeAttachments(s: Sdk, client: IAMClient, RoleName: string, a: Attachments, steps: Steps): Promise<void> {
-  const tasks = [
-    ...a.policies.map((PolicyArn) => () =>
-      steps.run({ name: 'detach-policy', child: { kind: 'managed-policy-attachment', id: PolicyArn }, done: `detached policy ${PolicyArn}` }, () =>
-        unlessGone(NOT_FOUND, () => client.send(new s.DetachRolePolicyCommand({ RoleName, PolicyArn }))),
-      ),
-    ),
-    ...a.inline.map((PolicyName) => () =>
-      steps.run({ name: 'delete-inline-policy', child: { kind: 'inline-policy', id: PolicyName }, done: `deleted inline policy ${PolicyName}` }, () =>
-        unlessGone(NOT_FOUND, () => client.send(new s.DeleteRolePolicyCommand({ RoleName, PolicyName }))),
-      ),
-    ),
-    ...a.profiles.map(({ name }) => () =>
-      steps.run(
-        { name: 'remove-from-instance-profile', child: { kind: 'instance-profile-membership', id: name }, done: `removed from instance profile ${name}` },
-        () => unlessGone(NOT_FOUND, () => client.send(new s.RemoveRoleFromInstanceProfileCommand({ RoleName, InstanceProfileName: name }))),
-      ),
-    ),
-  ];
-  const limit = pLimit(CONCURRENCY);
+export async function runEach(tasks: readonly (() => Promise<unknown>)[]): Promise<void> {
+  const limit = pLimit(IAM_CONCURRENCY);
   let failed = false;
   const results = await Promise.allSettled(
     tasks.map((task) =>
@@ -155,11 +146,41 @@ async function removeAttachments(s: Sdk, client: IAMClient, RoleName: string, a:
   if (rejected) throw rejected.reason;
 }
 
+/** Removes the attachments, each as its own step (see runEach). */
+async function removeAttachments(s: Sdk, client: IAMClient, RoleName: string, a: Attachments, steps: Steps): Promise<void> {
+  await runEach([
+    ...a.policies.map((PolicyArn) => () =>
+      steps.run({ name: 'detach-policy', child: { kind: 'managed-policy-attachment', id: PolicyArn }, done: `detached policy ${PolicyArn}` }, () =>
+        unlessGone(IAM_NOT_FOUND, () => client.send(new s.DetachRolePolicyCommand({ RoleName, PolicyArn }))),
+      ),
+    ),
+    ...a.inline.map((PolicyName) => () =>
+      steps.run({ name: 'delete-inline-policy', child: { kind: 'inline-policy', id: PolicyName }, done: `deleted inline policy ${PolicyName}` }, () =>
+        unlessGone(IAM_NOT_FOUND, () => client.send(new s.DeleteRolePolicyCommand({ RoleName, PolicyName }))),
+      ),
+    ),
+    ...a.profiles.map(({ name }) => () =>
+      steps.run(
+        { name: 'remove-from-instance-profile', child: { kind: 'instance-profile-membership', id: name }, done: `removed from instance profile ${name}` },
+        () => unlessGone(IAM_NOT_FOUND, () => client.send(new s.RemoveRoleFromInstanceProfileCommand({ RoleName, InstanceProfileName: name }))),
+      ),
+    ),
+  ]);
+}
+
+/** The customer-managed policies among `arns`, once each (AWS-managed ones are no resource of this tool). */
+const customerManaged = (arns: readonly (string | undefined)[]): string[] =>
+  [...new Set(arns.filter((a): a is string => a !== undefined && CUSTOMER_POLICY_ARN.test(a)))];
+
 /**
  * An IAM role. The Tagging API does not return roles: they are found by list discovery (ListRoles + ListRoleTags).
  * Service-linked and IAM Identity Center (SSO) roles are refused. Delete detaches managed policies,
  * deletes inline ones and removes the role from its instance profiles (the profiles themselves stay),
  * then DeleteRole.
+ *
+ * It uses its customer-managed policies (attached, and its permissions boundary): a role that stays keeps
+ * them, and a deleted role goes before them. It is used by its instance profiles, which IAM lists
+ * completely (ListInstanceProfilesForRole): `usedBy`, so that the usage check need not list every profile.
  */
 export const iamRole: ResourceHandler = {
   type: 'iam:role',
@@ -167,8 +188,8 @@ export const iamRole: ResourceHandler = {
   arnPattern: /^arn:[\w-]+:iam::\d{12}:role\/(?:[^/]+\/)*[^/]+$/,
   client: 'iam',
   global: true,
-  references: [],
-  notFound: NOT_FOUND,
+  references: ['iam:policy'],
+  notFound: IAM_NOT_FOUND,
   reads: [
     'GetRole',
     'ListRoles',
@@ -187,25 +208,36 @@ export const iamRole: ResourceHandler = {
 
   async list(ctx, region) {
     const { paginateListRoles } = await sdk();
-    const client = await iam(ctx, region);
+    const client = await iamClient(ctx, region);
     const roles: Listed[] = [];
-    for await (const page of paginateListRoles({ client, pageSize: PAGE }, {})) {
+    for await (const page of paginateListRoles({ client, pageSize: IAM_PAGE }, {})) {
       for (const r of page.Roles ?? []) if (r.Arn) roles.push({ arn: r.Arn });
     }
     return roles;
   },
 
+  /** The customer-managed policies attached to it (ListAttachedRolePolicies, all pages): the one call that says what it uses. */
+  async readUses(ref, ctx) {
+    const { paginateListAttachedRolePolicies } = await sdk();
+    const client = await iamClient(ctx, ref.region);
+    return describeOrGone(IAM_NOT_FOUND, async () => {
+      const arns: (string | undefined)[] = [];
+      for await (const p of paginateListAttachedRolePolicies({ client, pageSize: IAM_PAGE }, { RoleName: ref.name })) arns.push(...(p.AttachedPolicies ?? []).map((x) => x.PolicyArn));
+      return customerManaged(arns);
+    });
+  },
+
   async describe(ref, ctx, hint) {
     const { GetRoleCommand } = await sdk();
-    const client = await iam(ctx, ref.region);
+    const client = await iamClient(ctx, ref.region);
     const RoleName = ref.name;
-    const got = await describeOrGone(NOT_FOUND, () => client.send(new GetRoleCommand({ RoleName })));
+    const got = await describeOrGone(IAM_NOT_FOUND, () => client.send(new GetRoleCommand({ RoleName })));
     if (got === GONE) return GONE;
     // A not-found here is a role deleted since GetRole.
-    const more = await describeOrGone(NOT_FOUND, () => Promise.all([hint?.tags ?? roleTags(client, RoleName), listAttachments(client, RoleName)]));
+    const more = await describeOrGone(IAM_NOT_FOUND, () => Promise.all([hint?.tags ?? roleTags(client, RoleName), listAttachments(client, RoleName)]));
     if (more === GONE) return GONE;
     const [tags, { managed, inline, profiles }] = more;
-    const limit = pLimit(CONCURRENCY);
+    const limit = pLimit(IAM_CONCURRENCY);
     const [attached, inlinePolicies] = await Promise.all([
       limit.map(managed, async (p) => ({ ...p, ...(p.PolicyArn ? await managedPolicyDocument(client, p.PolicyArn) : {}) })),
       limit.map(inline, (PolicyName) => inlinePolicy(client, RoleName, PolicyName)),
@@ -220,7 +252,8 @@ export const iamRole: ResourceHandler = {
         InstanceProfiles: profiles,
         Tags: tags,
       },
-      uses: [],
+      uses: customerManaged([...managed.map((p) => p.PolicyArn), Role?.PermissionsBoundary?.PermissionsBoundaryArn]),
+      usedBy: { types: ['iam:instance-profile'], arns: attachmentsOf({ ref }, { InstanceProfiles: profiles }).profiles.map((p) => p.arn) },
     };
   },
 
@@ -262,13 +295,13 @@ export const iamRole: ResourceHandler = {
   // The Tagging API's TagResources does not serve IAM: TagRole.
   async addTags(ref, ctx, tags) {
     const { TagRoleCommand } = await sdk();
-    const client = await iam(ctx, ref.region);
-    await client.send(new TagRoleCommand({ RoleName: ref.name, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+    const client = await iamClient(ctx, ref.region);
+    await client.send(new TagRoleCommand({ RoleName: ref.name, Tags: tagList(tags) }));
   },
 
   async currentTags(ref, ctx) {
-    const client = await iam(ctx, ref.region);
-    return describeOrGone(NOT_FOUND, () => roleTags(client, ref.name));
+    const client = await iamClient(ctx, ref.region);
+    return describeOrGone(IAM_NOT_FOUND, () => roleTags(client, ref.name));
   },
 
   /**
@@ -278,7 +311,7 @@ export const iamRole: ResourceHandler = {
    */
   async delete(r, ctx, steps) {
     const s = await sdk();
-    const client = await iam(ctx, r.ref.region);
+    const client = await iamClient(ctx, r.ref.region);
     const RoleName = r.ref.name;
     const deleteRole = () => steps.run({ name: 'delete' }, () => client.send(new s.DeleteRoleCommand({ RoleName })));
     await removeAttachments(s, client, RoleName, planned(r), steps);

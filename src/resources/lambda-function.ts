@@ -2,6 +2,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
+import { formatArn, parseArn } from '../aws/arn.js';
 import { isErrorNamed } from '../aws/errors.js';
 import type { ResourceRef } from '../model.js';
 import { describeOrGone, onResource, optional, parseDocument, unlessGone, withoutMetadata } from './common.js';
@@ -92,12 +93,31 @@ function whyNot(err: unknown): string {
  * DeleteFunction, so they are deleted first and waited for; then DeleteFunction, which is synchronous.
  * Its execution role is a separate resource, deleted after it. The backup keeps its deployment package.
  */
+/**
+ * What a function uses: its role, and the log group it writes to (its LoggingConfig's group, or
+ * `/aws/lambda/<name>`), in the function's region.
+ */
+type Conf = { Role?: string | undefined; FunctionName?: string | undefined; LoggingConfig?: { LogGroup?: string | undefined } | undefined };
+function usesOf(conf: Conf, arn: string): string[] {
+  const group = logGroupOf(conf, arn);
+  return [...(conf.Role ? [conf.Role] : []), ...(group ? [group] : [])];
+}
+
+/** The ARN of the log group it writes to. */
+function logGroupOf(conf: Conf, arn: string): string | undefined {
+  const p = parseArn(arn);
+  const name = conf.FunctionName ?? arn.split(':')[6];
+  const group = conf.LoggingConfig?.LogGroup ?? (name ? `/aws/lambda/${name}` : undefined);
+  return p && group ? formatArn({ partition: p.partition, service: 'logs', region: p.region, account: p.account, resource: `log-group:${group}` }) : undefined;
+}
+
 export const lambdaFunction: ResourceHandler = {
   type: 'lambda:function',
   description: 'Lambda function (saves its deployment package; deletes its event source mappings, then DeleteFunction with all versions and aliases)',
   arnPattern: /^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:[^:/]+$/,
   client: 'lambda',
-  references: ['iam:role'],
+  // Its role, and the log group it writes to (so a function that stays keeps its group).
+  references: ['iam:role', 'logs:log-group'],
   // The Tagging API returns Lambda functions (unqualified ARNs).
   taggingApi: true,
   notFound: NOT_FOUND,
@@ -121,7 +141,7 @@ export const lambdaFunction: ResourceHandler = {
     const { paginateListFunctions } = await sdk();
     const client = await ctx.aws.get('lambda', region);
     const functions = await all(paginateListFunctions({ client, pageSize: FUNCTION_PAGE }, {}), (p) => p.Functions);
-    return functions.flatMap((f) => (f.FunctionArn ? [{ arn: f.FunctionArn, uses: f.Role ? [f.Role] : undefined }] : []));
+    return functions.flatMap((f) => (f.FunctionArn ? [{ arn: f.FunctionArn, uses: usesOf(f, f.FunctionArn) }] : []));
   },
 
   async readUses(ref, ctx) {
@@ -129,7 +149,7 @@ export const lambdaFunction: ResourceHandler = {
     const client = await lambda(ctx, ref);
     const conf = await describeOrGone(NOT_FOUND, () => client.send(new GetFunctionConfigurationCommand({ FunctionName: ref.arn })));
     if (conf === GONE) return GONE;
-    return conf.Role ? [conf.Role] : [];
+    return usesOf(conf, ref.arn);
   },
 
   async describe(ref, ctx) {
@@ -152,7 +172,6 @@ export const lambdaFunction: ResourceHandler = {
       // No reserved concurrency is an empty answer, not an error.
       client.send(new s.GetFunctionConcurrencyCommand({ FunctionName })),
     ]);
-    const role = fn.Configuration?.Role;
     return {
       tags: tags.Tags ?? {},
       config: {
@@ -165,7 +184,9 @@ export const lambdaFunction: ResourceHandler = {
         FunctionUrlConfig: functionUrl,
         Concurrency: concurrency.ReservedConcurrentExecutions === undefined ? null : withoutMetadata(concurrency),
       },
-      uses: role ? [role] : [],
+      uses: fn.Configuration ? usesOf(fn.Configuration, ref.arn) : [],
+      // Its log group is its own (a group several functions share stays while one that stays writes to it).
+      ...(fn.Configuration && logGroupOf(fn.Configuration, ref.arn) ? { ownLogGroup: logGroupOf(fn.Configuration, ref.arn) } : {}),
     };
   },
 

@@ -27,11 +27,6 @@ const SHARED: ReadonlyMap<string, string> = new Map([
   ['/aws/sagemaker/groundtruth/WorkerActivity', 'Ground Truth private worker'],
   ['/aws/sagemaker/Endpoints', 'SageMaker endpoint'],
 ]);
-/** Groups named after one resource that may well stay (a tag on the group does not say it goes). */
-const OWNED: readonly { readonly prefix: string; readonly owner: string }[] = [
-  { prefix: '/aws/sagemaker/Endpoints/', owner: 'SageMaker endpoint' },
-  { prefix: '/aws/codebuild/', owner: 'CodeBuild project' },
-];
 
 /** The ARN the tagging calls take: the one without DescribeLogGroups' trailing `:*`. */
 const withoutStar = (arn: string): string => arn.replace(/:\*$/, '');
@@ -63,20 +58,18 @@ function sharedReason(name: string, settings: TypeSettings): string | undefined 
   if (settings.deleteSharedLogGroups) return undefined;
   const writer = SHARED.get(name);
   if (writer) return `account-wide log group every ${writer} in the account writes to, not this project's alone; deleted only with ${OPTION}`;
-  const owned = OWNED.find((o) => name.startsWith(o.prefix));
-  if (!owned) return undefined;
-  const owner = name.slice(owned.prefix.length);
-  return `the log group of ${owned.owner} ${owner || '(unnamed)'}, which may stay (a tag on its log group does not say it goes); deleted only with ${OPTION}`;
+  return undefined;
 }
 
 const storedBytes = (r: LiveResource): number => Number((r.described.config as LogGroup).storedBytes ?? 0);
 
 /**
  * A CloudWatch Logs log group. DeleteLogGroup removes it with every stored log event, in one call.
- * Account-wide groups that every job of a service writes to, and the groups of a SageMaker endpoint or a
- * CodeBuild project (which may stay), are protected even when tagged (the MLOps agent tags log groups by
- * name substring) unless the user passes `--delete-shared-log-groups`. A group with deletion protection
- * on is blocked.
+ * Account-wide groups that every job of a service writes to are protected even when tagged (the MLOps
+ * agent tags log groups by name substring) unless the user passes `--delete-shared-log-groups`. The group
+ * of one Lambda function, SageMaker endpoint or CodeBuild project is used by it (those types say so), so
+ * it stays while its writer stays, whatever its tags, and goes after it. A group with deletion
+ * protection on is blocked.
  *
  * ARNs: the form without the trailing `:*` (the Tagging API's, DescribeLogGroups' `logGroupArn`, what the
  * tagging calls take); IAM authorizes DeleteLogGroup on the `:*` form.
@@ -87,7 +80,7 @@ const storedBytes = (r: LiveResource): number => Number((r.described.config as L
  */
 export const logsLogGroup: ResourceHandler = {
   type: 'logs:log-group',
-  description: `CloudWatch Logs log group, with its log events (DeleteLogGroup; account-wide and endpoint/CodeBuild groups only with ${OPTION})`,
+  description: `CloudWatch Logs log group, with its log events (DeleteLogGroup; kept while the function, endpoint or project writing to it stays; account-wide groups only with ${OPTION})`,
   arnPattern: /^arn:[\w-]+:logs:[\w-]+:\d{12}:log-group:[.\-_/#A-Za-z0-9]+$/,
   client: 'logs',
   taggingApi: true,

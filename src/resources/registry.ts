@@ -32,8 +32,7 @@ export function buildRegistry(list: readonly ResourceHandler[]): Registry {
   const byType = new Map(list.map((h) => [h.type, h]));
   const byService = new Map<string, ResourceHandler[]>();
   for (const h of list) {
-    const service = parseServiceOfPattern(h);
-    byService.set(service, [...(byService.get(service) ?? []), h]);
+    for (const service of parseServicesOfPattern(h)) byService.set(service, [...(byService.get(service) ?? []), h]);
   }
   const users = new Map<string, ResourceHandler[]>();
   for (const h of list) for (const r of h.references) users.set(r, [...(users.get(r) ?? []), h]);
@@ -63,10 +62,15 @@ export function buildRegistry(list: readonly ResourceHandler[]): Registry {
   };
 }
 
-/** The ARN service a type's ARNs carry (its type prefix; Bedrock agents and the like say so in the pattern). */
-function parseServiceOfPattern(h: ResourceHandler): string {
-  const m = /^\^arn:[^:]*:([a-z0-9-]+):/.exec(h.arnPattern.source);
-  return m?.[1] ?? serviceOf(h.type);
+/**
+ * The ARN services a type's ARNs carry (its type prefix; Bedrock agents and the like say so in the
+ * pattern; a renamed service lists both names, `(?:codeconnections|codestar-connections)`).
+ */
+export function parseServicesOfPattern(h: Pick<ResourceHandler, 'arnPattern' | 'type'>): string[] {
+  const one = /^\^arn:[^:]*:([a-z0-9-]+):/.exec(h.arnPattern.source);
+  if (one?.[1]) return [one[1]];
+  const alternatives = /^\^arn:[^:]*:\(\?:([a-z0-9|-]+)\):/.exec(h.arnPattern.source);
+  return alternatives?.[1] ? alternatives[1].split('|') : [serviceOf(h.type)];
 }
 
 /** Registry invariants: unique types, known references, no cycle between types, a listing for every user type. */

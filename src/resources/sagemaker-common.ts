@@ -115,6 +115,8 @@ export interface SageMakerTypeSpec<DI extends ServiceInputTypes, D extends Servi
   };
   /** The ARNs it uses (of `references` only), from the Describe output. */
   readonly uses: (out: D, ref: ResourceRef) => readonly (string | undefined)[];
+  /** The log group that is its alone (also among `uses`): see `Described.ownLogGroup`. */
+  readonly ownLogGroup?: (out: D, ref: ResourceRef) => string | undefined;
   /**
    * Every resource of the kind: the List paginator, and each page's ARNs, or entries where the list says
    * what one uses (a finished job: `{arn, uses: []}`, so the usage check reads no more of it).
@@ -181,7 +183,8 @@ export function sagemakerType<DI extends ServiceInputTypes, D extends ServiceOut
       const more = details ? await describeOrGone(notFound, () => details.read(sdk, client, out, ref)) : {};
       if (more === GONE) return GONE;
       const tags = hint?.tags ?? (await sagemakerTags(sdk, client, ref.arn));
-      return { tags, config: { ...withoutMetadata(out), ...more }, uses: usesOf(out, ref) };
+      const own = spec.ownLogGroup?.(out, ref);
+      return { tags, config: { ...withoutMetadata(out), ...more }, uses: usesOf(out, ref), ...(own ? { ownLogGroup: own } : {}) };
     },
 
     async readUses(ref, ctx) {

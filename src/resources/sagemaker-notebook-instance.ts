@@ -9,12 +9,14 @@ const RUNNING = ['InService', 'Pending', 'Updating'];
 export const sagemakerNotebookInstance = sagemakerType({
   kind: 'notebook-instance',
   description: 'SageMaker notebook instance (StopNotebookInstance, DeleteNotebookInstance, then waits until it is gone)',
-  references: ['iam:role', 'sagemaker:notebook-instance-lifecycle-config'],
+  references: ['iam:role', 'sagemaker:notebook-instance-lifecycle-config', 'sagemaker:code-repository'],
   describe: (s, name) => new s.DescribeNotebookInstanceCommand({ NotebookInstanceName: name }),
-  // Its role, and the lifecycle config it runs (named in the same account and region).
+  // Its role, the lifecycle config it runs, and the SageMaker code repositories it clones (named in the
+  // same account and region; a Git URL is not a SageMaker resource).
   uses: (out, ref) => [
     out.RoleArn,
     out.NotebookInstanceLifecycleConfigName && siblingArn(ref, 'notebook-instance-lifecycle-config', out.NotebookInstanceLifecycleConfigName),
+    ...[out.DefaultCodeRepository, ...(out.AdditionalCodeRepositories ?? [])].filter((r): r is string => Boolean(r) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(r ?? '')).map((r) => siblingArn(ref, 'code-repository', r)),
   ],
   list: { paginator: (s) => s.paginateListNotebookInstances, arns: (page) => page.NotebookInstances?.map((n) => n.NotebookInstanceArn) },
   delete: (s, name) => new s.DeleteNotebookInstanceCommand({ NotebookInstanceName: name }),

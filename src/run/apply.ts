@@ -4,7 +4,7 @@ import { runFiles, writeBackup, type RunFiles } from '../backup/backup.js';
 import { Journal } from '../backup/journal.js';
 import { AbortedError, ExitCode, NovaError } from '../errors.js';
 import { execute } from '../execute/executor.js';
-import type { Outcome, Report, Summary } from '../model.js';
+import type { CallTotals, Outcome, Report, Summary } from '../model.js';
 import { applySelection, type PlanDocument, type PlanItem } from '../plan/document.js';
 import { childPhrases } from '../plan/children.js';
 import type { Artifact } from '../resources/handler.js';
@@ -57,7 +57,7 @@ export function exitCodeOf(resources: readonly Outcome[], interrupted: boolean):
 export function makeReport(
   doc: PlanDocument,
   command: string,
-  r: { dryRun: boolean; resources: Outcome[]; interrupted: boolean; runId?: string; planPath?: string; backupPath?: string; journalPath?: string },
+  r: { dryRun: boolean; resources: Outcome[]; interrupted: boolean; runId?: string; planPath?: string; backupPath?: string; journalPath?: string; calls?: CallTotals },
 ): Report {
   return {
     version: 2,
@@ -74,6 +74,7 @@ export function makeReport(
     ...(r.journalPath ? { journalPath: r.journalPath } : {}),
     interrupted: r.interrupted,
     summary: summarize(r.resources),
+    ...(r.calls ? { calls: r.calls } : {}),
     resources: r.resources,
     exitCode: exitCodeOf(r.resources, r.interrupted),
   };
@@ -84,7 +85,7 @@ const planned = (i: PlanItem): Outcome => ({ arn: i.ref.arn, type: i.ref.type, r
 /** A dry run (or `plan`): the plan's items as `planned`, with everything not planned. Returns the exit code. */
 export function reportPlanOnly(env: RunEnv, doc: PlanDocument, command: string, planPath?: string): number {
   const resources = [...doc.items.map(planned), ...doc.notPlanned];
-  const report = makeReport(doc, command, { dryRun: true, resources, interrupted: false, ...(planPath ? { planPath } : {}) });
+  const report = makeReport(doc, command, { dryRun: true, resources, interrupted: false, calls: env.aws.calls.totals(), ...(planPath ? { planPath } : {}) });
   env.ui.report(report);
   return report.exitCode;
 }
@@ -109,10 +110,11 @@ export async function applyPhase(env: RunEnv, gathered: Gathered, opts: ApplyOpt
   const { ui } = env;
   const { doc } = gathered;
   const base = { dryRun: false, ...(opts.planPath ? { planPath: opts.planPath } : {}) };
+  const calls = (): { calls: CallTotals } => ({ calls: env.aws.calls.totals() });
   const earlier = opts.resume?.done ?? [];
 
   if (doc.items.length === 0) {
-    const report = makeReport(doc, opts.command, { ...base, resources: [...earlier, ...doc.notPlanned], interrupted: false });
+    const report = makeReport(doc, opts.command, { ...base, ...calls(), resources: [...earlier, ...doc.notPlanned], interrupted: false });
     ui.report(report);
     return report.exitCode;
   }
@@ -125,7 +127,7 @@ export async function applyPhase(env: RunEnv, gathered: Gathered, opts: ApplyOpt
     .map((i) => ({ arn: i.ref.arn, type: i.ref.type, region: i.ref.region, name: i.ref.name, status: 'skipped', rule: 'declined', reason: selection.keep.get(i.ref.arn) ?? 'kept' }));
   if (selection.delete.length === 0) {
     ui.info('Nothing chosen for deletion.');
-    const report = makeReport(doc, opts.command, { ...base, resources: [...earlier, ...kept, ...doc.notPlanned], interrupted: false });
+    const report = makeReport(doc, opts.command, { ...base, ...calls(), resources: [...earlier, ...kept, ...doc.notPlanned], interrupted: false });
     ui.report(report);
     return report.exitCode;
   }
@@ -194,6 +196,7 @@ export async function applyPhase(env: RunEnv, gathered: Gathered, opts: ApplyOpt
   const interrupted = env.signal.aborted;
   const report = makeReport(doc, opts.command, {
     ...base,
+    ...calls(),
     resources: [...earlier, ...outcomes, ...kept, ...doc.notPlanned],
     interrupted,
     runId,

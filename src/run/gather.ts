@@ -3,8 +3,8 @@ import type { AwsClients } from '../aws/clients.js';
 import type { Throughput } from '../aws/throughput.js';
 import { sealPlan } from '../backup/plan-file.js';
 import { discover, type DiscoveryMode } from '../discovery/discover.js';
-import { reconcile, typeSelected, type Found } from '../discovery/reconcile.js';
-import { scanUsers } from '../discovery/usage.js';
+import { reconcile, refOf, typeMatches, typeSelected, type Found } from '../discovery/reconcile.js';
+import { scanOwners, scanUsers } from '../discovery/usage.js';
 import type { Identity, Outcome, ResourceRef, TagFilter } from '../model.js';
 import { layer, PLAN_FORMAT, PLAN_VERSION, type PlanDocument, type PlanItem, type TypeSelection } from '../plan/document.js';
 import { byCodePoint } from '../plan/order.js';
@@ -66,7 +66,12 @@ export function callerRoleName(callerArn: string): string | undefined {
 export async function gather(env: RunEnv, sel: Selection, who: Who, source: Source): Promise<Gathered> {
   const { ui, registry } = env;
   const home = sel.regions[0] as string;
-  const selected = registry.handlers.filter((h) => typeSelected(h.type, sel.types));
+  // Types the user says have none here are not listed at all (their Tagging API hits are still read).
+  const absent = (type: string): boolean => (sel.settings?.assumeAbsent ?? []).some((p) => typeMatches(type, p));
+  if (sel.settings?.assumeAbsent?.length) {
+    ui.warn(`taking it that there is no ${sel.settings.assumeAbsent.join(', ')} here (--assume-absent): not listed, and not looked for as users of what is deleted`);
+  }
+  const selected = registry.handlers.filter((h) => typeSelected(h.type, sel.types) && !absent(h.type));
 
   let hits: Hit[];
   let listingFailures: Awaited<ReturnType<typeof discover>>['failures'] = [];
@@ -79,7 +84,7 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
     listingFailures = found.failures;
     ui.info(`Found ${hits.length} tagged resource${hits.length === 1 ? '' : 's'}; checking each with its own service`);
   } else {
-    hits = source.items.map((i) => ({ arn: i.ref.arn, tags: i.tags, region: i.ref.region }));
+    hits = source.items.map((i) => ({ arn: i.ref.arn, tags: i.tags, region: i.ref.region, ...(i.rule === 'owned-log-group' ? { logGroupOf: i.usedBy[0] ?? i.ref.arn } : {}) }));
     ui.info(`Re-reading the ${hits.length} resource${hits.length === 1 ? '' : 's'} of the plan`);
   }
 
@@ -98,8 +103,17 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
     fromPlan: source.kind === 'plan',
   });
 
-  // Who uses each candidate, read from the live account in every region it may be used from.
+  const owners = ownership(found, registry, home);
+  // Who uses each candidate, read from the live account in every region it may be used from. What a
+  // candidate owns goes with it, so whoever uses that is looked for too.
   const candidates = found.filter((f) => !f.stays);
+  const candidateKeys = new Set(candidates.map((c) => arnKey(c.ref.arn)));
+  const foundKeys = new Set(found.map((f) => arnKey(f.ref.arn)));
+  const ownedRefs: ResourceRef[] = [];
+  for (const [key, owner] of owners.refs) {
+    const ref = owners.owned.get(key);
+    if (ref && !foundKeys.has(key) && candidateKeys.has(arnKey(owner.arn))) ownedRefs.push(ref);
+  }
   const known = new Map<string, readonly string[]>();
   const usedBy = new Map<string, NonNullable<Described['usedBy']>>();
   for (const f of found) if (f.described) known.set(arnKey(f.ref.arn), f.described.uses);
@@ -109,12 +123,25 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
     ctx: env.ctx,
     aws: env.aws,
     throughput: env.throughput,
-    candidates: candidates.map((c) => c.ref),
+    candidates: [...candidates.map((c) => c.ref), ...ownedRefs],
     known,
     usedBy,
+    skip: absent,
     regions: sel.regions,
     partition: who.partition,
   });
+
+  // Owners the run did not find (an untagged stack) of candidates: those stay with their owner.
+  const ownerScan = await scanOwners({
+    registry,
+    ctx: env.ctx,
+    throughput: env.throughput,
+    candidates: candidates.map((c) => c.ref),
+    regions: candidates.some((c) => registry.byType(c.ref.type)?.global) ? usage.examinedRegions : [...new Set(candidates.map((c) => c.ref.region))],
+    home,
+    skip: absent,
+  });
+  for (const [key, owner] of ownerScan.owners) if (!owners.refs.has(key)) owners.refs.set(key, owner);
 
   if (usage.unavailable?.length) {
     ui.info(`No endpoint (the service is not offered there), so nothing there can use a candidate: ${usage.unavailable.join(', ')}`);
@@ -135,10 +162,11 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
   const decisions = decideScope({
     found: found.map((f) => ({ ref: f.ref, uses: f.described?.uses ?? [], stays: f.stays })),
     users: usage.users,
-    holds: [...holds, ...usage.holds, ...discoveryHolds],
+    holds: [...holds, ...usage.holds, ...ownerScan.holds, ...discoveryHolds],
     isGlobal: (t) => registry.byType(t)?.global === true,
     lastUsed,
     examinedRegions: usage.examinedRegions,
+    owners: owners.refs,
   });
 
   const byKey = new Map<string, Found>(found.map((f) => [arnKey(f.ref.arn), f]));
@@ -166,7 +194,7 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
   }
   // A read the usage check could not make is a failure of the run too (exit 1), reported once each.
   const reportedArns = new Set(notPlanned.map((o) => arnKey(o.arn)));
-  for (const h of [...usage.holds, ...discoveryHolds]) {
+  for (const h of [...usage.holds, ...ownerScan.holds, ...discoveryHolds]) {
     if (!h.failure || reportedArns.has(arnKey(h.failure.arn))) continue;
     reportedArns.add(arnKey(h.failure.arn));
     const { arn, type, region, name, error } = h.failure;
@@ -183,10 +211,11 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
         ref: f.ref,
         tags: f.described!.tags,
         config: f.described!.config,
-        uses: f.described!.uses,
+        // A use of what a stack owns orders it before the stack.
+        uses: withOwners(f.described!.uses, owners.refs),
         children: registry.byType(f.ref.type)?.children?.(lr) ?? [],
-        rule: 'delete' as const,
-        reason: 'matches the tags, is in scope, and nothing that stays uses it',
+        rule: f.because ? ('owned-log-group' as const) : ('delete' as const),
+        reason: f.because ?? 'matches the tags, is in scope, and nothing that stays uses it',
       };
     }),
   );
@@ -210,11 +239,63 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
     filters: sel.tags.map((t) => ({ key: t.key, values: [...t.values] })),
     types: { include: [...sel.types.include], exclude: [...sel.types.exclude] },
     discovery: sel.discovery ?? 'tagging',
-    settings: { deleteSharedLogGroups: sel.settings?.deleteSharedLogGroups === true, deleteStudioEfs: sel.settings?.deleteStudioEfs === true },
+    settings: {
+      deleteSharedLogGroups: sel.settings?.deleteSharedLogGroups === true,
+      deleteStudioEfs: sel.settings?.deleteStudioEfs === true,
+      deleteOwnedLogGroups: sel.settings?.deleteOwnedLogGroups === true,
+      assumeAbsent: [...(sel.settings?.assumeAbsent ?? [])],
+    },
     items,
     notPlanned,
     permissions: permissionResult,
-    usageCheck: { listings: usage.listings, reads: usage.reads, regions: usage.examinedRegions.length },
+    usageCheck: { listings: usage.listings + ownerScan.listings, reads: usage.reads, regions: usage.examinedRegions.length },
   });
   return { doc, live };
+}
+
+/** CloudFormation and Service Catalog say who owns a resource in tags AWS sets on it. */
+const OWNER_TAGS = ['aws:cloudformation:stack-id', 'aws:servicecatalog:provisionedProductArn'] as const;
+
+/**
+ * Who owns what: the resources a found owner lists (`Described.owns`: a stack's resource list), and the
+ * owner each found resource names (`Described.ownedBy`, or tags AWS sets: `aws:cloudformation:stack-id`...).
+ * By arnKey of the owned.
+ */
+export function ownership(found: readonly Found[], registry: Registry, home: string): { refs: Map<string, ResourceRef>; owned: Map<string, ResourceRef> } {
+  const refs = new Map<string, ResourceRef>();
+  const owned = new Map<string, ResourceRef>();
+  const refFor = (arn: string, region: string): ResourceRef | undefined => {
+    const handler = registry.forArn(arn);
+    return handler ? refOf(handler, arn, region, home) : undefined;
+  };
+  for (const f of found) {
+    if (!f.described) continue;
+    for (const arn of f.described.owns ?? []) {
+      const ref = refFor(arn, f.ref.region);
+      if (!ref || arnKey(arn) === arnKey(f.ref.arn)) continue;
+      refs.set(arnKey(arn), f.ref);
+      owned.set(arnKey(arn), ref);
+    }
+  }
+  const byKey = new Map(found.map((f) => [arnKey(f.ref.arn), f.ref]));
+  for (const f of found) {
+    const key = arnKey(f.ref.arn);
+    if (!f.described || refs.has(key)) continue;
+    const ownerArn = [f.described.ownedBy, ...OWNER_TAGS.map((t) => f.described?.tags[t])].find((v) => v && v.startsWith('arn:'));
+    const owner = ownerArn && arnKey(ownerArn) !== key ? (byKey.get(arnKey(ownerArn)) ?? refFor(ownerArn, f.ref.region)) : undefined;
+    if (!owner) continue;
+    refs.set(key, owner);
+    owned.set(key, f.ref);
+  }
+  return { refs, owned };
+}
+
+/** Uses, plus the owner of each used resource that something owns (so that it is deleted after the user). */
+function withOwners(uses: readonly string[], owners: ReadonlyMap<string, ResourceRef>): string[] {
+  const out = [...uses];
+  for (const u of uses) {
+    const owner = owners.get(arnKey(u));
+    if (owner && !out.includes(owner.arn)) out.push(owner.arn);
+  }
+  return out;
 }

@@ -49,6 +49,11 @@ export async function openSession(o: {
       endpoint: o.aws.endpointUrl,
       readOnly: o.readOnly ? readOnlyOperations(o.registry.reads) : undefined,
     });
+  if (o.aws.debug) {
+    aws.calls.onAttempt((e) =>
+      o.ui.debug(`${e.service} ${e.operation} ${e.region} attempt ${e.attempt}: ${e.error ? `${e.error}${e.throttled ? ' (throttled)' : ''}` : 'ok'}${e.status ? ` HTTP ${e.status}` : ''} ${Math.round(e.ms)} ms`),
+    );
+  }
   const close = async () => {
     if (!o.clients) await aws.destroy();
   };

@@ -21,6 +21,10 @@ export function renderReport(r: Report, paint: Paint = plain): string[] {
     : [`${s.deleted} deleted`, `${s.failed} failed`, `${s.blocked} blocked`, `${s.retained} retained by AWS`, `${s.skipped} skipped`, `${s.gone} already gone`, `${s.unsupported} unsupported`];
   lines.push('');
   lines.push(`Summary: ${parts.join(', ')}${r.interrupted ? ' (interrupted)' : ''}; exit code ${r.exitCode}`);
+  if (r.calls) {
+    const top = Object.entries(r.calls.byOperation).sort((a, b) => b[1] - a[1] || cmp(a[0], b[0])).slice(0, 5).map(([op, n]) => `${op} ${n}`);
+    lines.push(`AWS calls: ${r.calls.calls} (${r.calls.retries} retries, ${r.calls.throttled} throttled)${top.length ? `; most: ${top.join(', ')}` : ''}`);
+  }
   if (r.planPath) lines.push(`Plan: ${r.planPath}`);
   if (r.backupPath) lines.push(`Backup: ${r.backupPath}`);
   if (r.journalPath) lines.push(`Journal: ${r.journalPath}${r.exitCode !== 0 && !r.dryRun ? ` (finish with: nova-cleanup resume ${r.journalPath})` : ''}`);

@@ -35,6 +35,9 @@ abstract class TerminalUi implements Ui {
   info(s: string): void {
     this.line(this.streams.err, s);
   }
+  debug(s: string): void {
+    this.line(this.streams.err, this.c.dim(`debug: ${s}`));
+  }
   warn(s: string): void {
     this.line(this.streams.err, this.c.yellow(`warning: ${s}`));
   }

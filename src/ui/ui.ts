@@ -66,6 +66,8 @@ export interface TagReport {
  */
 export interface Ui {
   info(line: string): void;
+  /** `--debug`: one line per AWS call attempt (stderr). */
+  debug(line: string): void;
   warn(line: string): void;
   error(line: string): void;
   /** Progress of the deletes, one line each. */

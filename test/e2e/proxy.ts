@@ -79,7 +79,7 @@ export interface HoldOptions {
   readonly onClientGone?: 'forward' | 'drop';
 }
 
-/** A complete HTTP answer. */
+/** A complete HTTP answer: a fault (status 400 or more; a success answer is refused). */
 export interface CannedAnswer {
   readonly status: number;
   readonly body?: string;
@@ -131,14 +131,14 @@ export interface Proxy {
 // Classification
 
 /**
- * A call changes something unless it is a read: Get*, List*, Describe*, Head*, and the IAM policy
+ * A call changes something unless it is a read: Get*, List*, Describe*, Head*, BatchGet*, Search*, and the IAM policy
  * simulations. GetSessionToken and GetFederationToken are not reads: they mint credentials.
  * An unrecognised operation (`METHOD /path`) counts as mutating.
  */
 export function isMutating(operation: string): boolean {
   if (operation === 'GetSessionToken' || operation === 'GetFederationToken') return true;
   if (operation === 'SimulatePrincipalPolicy' || operation === 'SimulateCustomPolicy') return false;
-  return !/^(Get|List|Describe|Head)[A-Z]/.test(operation);
+  return !/^(Get|List|Describe|Head|BatchGet|Search)[A-Z]/.test(operation);
 }
 
 export interface RawRequest {
@@ -490,9 +490,10 @@ export function awsError(protocol: Protocol, code: string, message = code, statu
 }
 
 function answerFor(answer: FailAnswer, input: MatchInput): CannedAnswer {
-  if (typeof answer === 'function') return answer(input);
-  if ('code' in answer) return awsError(input.protocol, answer.code, answer.message, answer.status);
-  return answer;
+  const a = typeof answer === 'function' ? answer(input) : 'code' in answer ? awsError(input.protocol, answer.code, answer.message, answer.status) : answer;
+  // A fault, never a stand-in for what moto answers: the tests must not fake the emulator.
+  if (a.status < 400) throw new Error(`the proxy injects faults only: refusing a ${a.status} answer for ${input.operation}`);
+  return a;
 }
 
 // ---------------------------------------------------------------------------------------------------

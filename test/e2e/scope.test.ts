@@ -5,6 +5,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Factory } from '../../scripts/lib/factory.js';
 import { CreateBucketCommand, PutBucketTaggingCommand, PutObjectCommand, PutObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateCompilationJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { clientConfig, snapshot } from '../../scripts/lib/world.js';
 import type { Outcome, Report } from '../../src/model.js';
 import { describeWithMoto, runCli } from './harness.js';
@@ -101,13 +102,21 @@ describeWithMoto('nothing in use is ever deleted: the scope decision on moto', (
       sm.destroy();
     }
     await f.bucket('compile-data', 'us-east-1', TAG);
+    const events = new EventBridgeClient(clientConfig(moto().url, 'us-east-1'));
+    try {
+      await events.send(new CreateEventBusCommand({ Name: 'compile-events', Tags: [{ Key: 'project', Value: 'scope-test' }] }));
+    } finally {
+      events.destroy();
+    }
 
     const { code, report } = await run(['--yes']);
     expect(code).toBe(1);
     expect(report.resources.find((o) => o.status === 'unsupported')?.arn).toMatch(/compilation-job\/nova-compile$/);
     expect(byName(report, 'compile-exec')).toMatchObject({ status: 'skipped', rule: 'held-back', reason: expect.stringMatching(/^held back: sagemaker:compilation-job .*nova-compile.*unsupported type/) });
-    // What the unsupported type cannot use is still cleaned.
-    expect(byName(report, 'compile-data')?.status).toBe('deleted');
+    // A SageMaker resource may use buckets (a feature group's offline store): held back too.
+    expect(byName(report, 'compile-data')).toMatchObject({ status: 'skipped', rule: 'held-back' });
+    // What no SageMaker resource can use is still cleaned.
+    expect(byName(report, 'compile-events')?.status).toBe('deleted');
     expect((await snapshot(moto().url)).roles).toEqual(['compile-exec']);
   });
 

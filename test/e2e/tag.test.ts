@@ -89,7 +89,9 @@ describeWithMoto('tag: untagged leftovers found by name, tagged, then cleaned by
   });
 
   it('a type it cannot list is reported as failed (exit 1); what it could list is still shown', async () => {
-    const r = await runCli(['tag', '--name-prefix', 'forge-run-', '--tag', 'project=x', '--region', 'us-east-1', '--dry-run', '--json'], { endpoint: proxy.url });
+    // Without --assume-absent for the types moto cannot list: their listing fails, and says so.
+    const types = ['sagemaker:notebook-instance-lifecycle-config', 'sagemaker:model'].flatMap((t) => ['--type', t]);
+    const r = await runCli(['tag', '--name-prefix', 'forge-run-', '--tag', 'project=x', '--region', 'us-east-1', '--dry-run', '--json', ...types], { endpoint: proxy.url, assumeAbsent: false });
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as TagReport;
     // moto 5.2.5 has no ListNotebookInstanceLifecycleConfigs.

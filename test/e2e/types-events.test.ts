@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ACCOUNT, clientConfig } from '../../scripts/lib/world.js';
 import type { Report } from '../../src/model.js';
-import { describeWithMoto, runCli, MOTO_UNLISTABLE } from './harness.js';
+import { describeWithMoto, runCli } from './harness.js';
 
 const REGION = 'us-east-1';
 const TAG = [{ Key: 'project', Value: 'evt-test' }];
@@ -91,7 +91,7 @@ describeWithMoto('EventBridge rules and buses on moto', (moto) => {
   it('a dry run with list discovery plans the tagged rules, their bus and role, and changes nothing', async () => {
     const before = await world();
     for (const discovery of ['both', 'list']) {
-      const { code, report } = await run(['--dry-run', '--discovery', discovery, ...MOTO_UNLISTABLE]);
+      const { code, report } = await run(['--dry-run', '--discovery', discovery]);
       expect(code).toBe(0);
       expect(decisions(report)).toEqual(
         [
@@ -107,7 +107,7 @@ describeWithMoto('EventBridge rules and buses on moto', (moto) => {
   });
 
   it('removes the targets, deletes the rules, then the bus and the role; the decoys and what is in use stay', async () => {
-    const { code, report } = await run(['--yes', '--discovery', 'both', ...MOTO_UNLISTABLE]);
+    const { code, report } = await run(['--yes', '--discovery', 'both']);
     expect(report.resources.filter((o) => o.status === 'failed')).toEqual([]);
     expect(code).toBe(0);
     expect(decisions(report)).toEqual(

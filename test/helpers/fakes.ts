@@ -19,7 +19,7 @@ import type { Answer, ConfirmSummary, ResourceQuestion, TagReport, Ui } from '..
 // ─── UI ──────────────────────────────────────────────────────────────────────────────────────────
 
 export type UiCall =
-  | { readonly kind: 'info' | 'warn' | 'error' | 'progress'; readonly line: string }
+  | { readonly kind: 'info' | 'debug' | 'warn' | 'error' | 'progress'; readonly line: string }
   | { readonly kind: 'plan'; readonly doc: PlanDocument; readonly lines: readonly string[] }
   | { readonly kind: 'confirmPlan'; readonly summary: ConfirmSummary }
   | { readonly kind: 'confirmResource'; readonly question: ResourceQuestion }
@@ -40,6 +40,9 @@ export class RecordingUi implements Ui {
 
   info(line: string): void {
     this.calls.push({ kind: 'info', line });
+  }
+  debug(line: string): void {
+    this.calls.push({ kind: 'debug', line });
   }
   warn(line: string): void {
     this.calls.push({ kind: 'warn', line });
@@ -77,7 +80,7 @@ export class RecordingUi implements Ui {
   }
 
   /** The lines passed to info/warn/error/progress, in order. */
-  lines(kind: 'info' | 'warn' | 'error' | 'progress'): string[] {
+  lines(kind: 'info' | 'debug' | 'warn' | 'error' | 'progress'): string[] {
     return this.calls.flatMap((c) => (c.kind === kind ? [c.line] : []));
   }
 

@@ -62,6 +62,12 @@ describe('arnKey', () => {
 });
 
 describe('arnKey for IAM', () => {
+  it('ignores the path: names are unique in an account whatever the path', () => {
+    expect(arnKey('arn:aws:iam::123456789012:role/service-role/team/Nova')).toBe(arnKey('arn:aws:iam::123456789012:role/nova'));
+    expect(arnKey('arn:aws:iam::123456789012:role/a/x')).not.toBe(arnKey('arn:aws:iam::123456789012:policy/a/x'));
+    expect(arnKey('arn:aws:iam::123456789012:role/a/x')).not.toBe(arnKey('arn:aws:iam::210987654321:role/x'));
+  });
+
   it('folds case: IAM role names are unique regardless of case', () => {
     expect(arnKey('arn:aws:iam::123456789012:role/Nova')).toBe(arnKey('arn:aws:iam::123456789012:role/nova'));
   });

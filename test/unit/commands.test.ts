@@ -194,7 +194,7 @@ function cleanOptions(o: Partial<CleanOptions & { out: string; command: 'clean' 
     excludeTypes: [],
     allRegions: false,
     discovery: 'tagging',
-    settings: { deleteSharedLogGroups: false, deleteStudioEfs: false },
+    settings: { deleteSharedLogGroups: false, deleteStudioEfs: false, deleteOwnedLogGroups: false, assumeAbsent: [] },
     waitTimeout: 60,
     ...o,
   };
@@ -513,7 +513,7 @@ describe('runClean: plan --out', () => {
       filters: [{ key: 'project', values: ['nova'] }],
       types: { include: [], exclude: [] },
       discovery: 'tagging',
-      settings: { deleteSharedLogGroups: false, deleteStudioEfs: false },
+      settings: { deleteSharedLogGroups: false, deleteStudioEfs: false, deleteOwnedLogGroups: false, assumeAbsent: [] },
       permissions: { status: 'allowed' },
     });
     expect(raw.items.map((i) => i.ref.name)).toEqual(['ep', 'fn', 'w', 'cfg', 'role']);
@@ -955,7 +955,7 @@ describe('runClean: --discovery', () => {
 
 describe('runClean and runApply: explicit settings', () => {
   const REFUSAL = 'an account-wide log group every job writes to; pass --delete-shared-log-groups';
-  const ON = { deleteSharedLogGroups: true, deleteStudioEfs: false };
+  const ON = { deleteSharedLogGroups: true, deleteStudioEfs: false, deleteOwnedLogGroups: false, assumeAbsent: [] as string[] };
 
   /** The widget refuses unless the user turned the setting on; records what protect was given. */
   function settingAware(): unknown[] {
@@ -973,8 +973,8 @@ describe('runClean and runApply: explicit settings', () => {
     const ui = new RecordingUi();
     expect(await runClean(cleanOptions({ dryRun: true }), deps(ui))).toBe(ExitCode.Ok);
     expect(byName(ui.lastReport).w).toMatchObject({ status: 'skipped', rule: 'protected', reason: REFUSAL });
-    expect(seen).toEqual([{ deleteSharedLogGroups: false, deleteStudioEfs: false }]);
-    expect(ui.lastPlan?.settings).toEqual({ deleteSharedLogGroups: false, deleteStudioEfs: false });
+    expect(seen).toEqual([{ deleteSharedLogGroups: false, deleteStudioEfs: false, deleteOwnedLogGroups: false, assumeAbsent: [] }]);
+    expect(ui.lastPlan?.settings).toEqual({ deleteSharedLogGroups: false, deleteStudioEfs: false, deleteOwnedLogGroups: false, assumeAbsent: [] });
   });
 
   it('turned on: protect lets it through; the plan records it, and apply decides with the plan\'s settings', async () => {

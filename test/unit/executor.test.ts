@@ -884,3 +884,22 @@ describe('execute: progress events', () => {
     expect(journal.events.filter((e) => e.event === 'deleted').map((e) => ('arn' in e ? e.arn : ''))).toEqual([ok]);
   });
 });
+
+describe('execute: a log group deleted with its owner (--delete-owned-log-groups)', () => {
+  const GROUP = arnOf('fake:group', 'etl-logs');
+  const owned = (): PlanItem[] => plan({ ...planNode(GROUP, 'fake:group'), tags: { team: 'x' }, rule: 'owned-log-group' as const });
+
+  it('need not match the tags: its tags must be what the plan saw', async () => {
+    const h = fakeHandler({ type: 'fake:group', currentTags: { team: 'x' } });
+    const outcomes = byName(await run(owned(), [h]));
+    expect(outcomes['etl-logs']).toMatchObject({ status: 'deleted' });
+  });
+
+  it('is left alone when its tags changed since the plan', async () => {
+    const h = fakeHandler({ type: 'fake:group', currentTags: { team: 'x', keep: 'yes' } });
+    const outcomes = byName(await run(owned(), [h]));
+    expect(outcomes['etl-logs']).toMatchObject({ rule: 'changed-since-plan' });
+    expect(outcomes['etl-logs']?.status).not.toBe('deleted');
+    expect(h.called('delete')).toEqual([]);
+  });
+});

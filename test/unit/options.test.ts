@@ -123,7 +123,7 @@ describe('parseSelection', () => {
       regions: ['us-east-1'],
       allRegions: false,
       discovery: 'tagging',
-      settings: { deleteSharedLogGroups: false, deleteStudioEfs: false },
+      settings: { deleteSharedLogGroups: false, deleteStudioEfs: false, deleteOwnedLogGroups: false, assumeAbsent: [] },
       includeTypes: ['sagemaker:*'],
       excludeTypes: ['sagemaker:model'],
     });
@@ -159,9 +159,18 @@ describe('parseSelection', () => {
   });
 
   it('the explicit settings are off unless their flag is given', () => {
-    expect(select({}).settings).toEqual({ deleteSharedLogGroups: false, deleteStudioEfs: false });
-    expect(select({ deleteSharedLogGroups: true }).settings).toEqual({ deleteSharedLogGroups: true, deleteStudioEfs: false });
-    expect(select({ deleteStudioEfs: true }).settings).toEqual({ deleteSharedLogGroups: false, deleteStudioEfs: true });
+    expect(select({}).settings).toEqual({ deleteSharedLogGroups: false, deleteStudioEfs: false, deleteOwnedLogGroups: false, assumeAbsent: [] });
+    expect(select({ deleteSharedLogGroups: true }).settings).toEqual({ deleteSharedLogGroups: true, deleteStudioEfs: false, deleteOwnedLogGroups: false, assumeAbsent: [] });
+    expect(select({ deleteStudioEfs: true }).settings).toEqual({ deleteSharedLogGroups: false, deleteStudioEfs: true, deleteOwnedLogGroups: false, assumeAbsent: [] });
+    expect(select({ deleteOwnedLogGroups: true }).settings.deleteOwnedLogGroups).toBe(true);
+  });
+
+  it('--assume-absent takes known types (or service:*) only', () => {
+    expect(select({ assumeAbsent: ['sagemaker:*', 'iam:role'] }).settings.assumeAbsent).toEqual(['sagemaker:*', 'iam:role']);
+    const err = novaErrorOf(() => select({ assumeAbsent: ['sagemaker:mlflow'] }));
+    expect(err.exitCode).toBe(ExitCode.Usage);
+    expect(err.message).toMatch(/^unknown type "sagemaker:mlflow"/);
+    expect(novaErrorOf(() => select({ assumeAbsent: ['mlflow'] })).message).toMatch(/^--assume-absent "mlflow": must look like service:type/);
   });
 
   it('requires at least one --tag', () => {
@@ -255,7 +264,7 @@ describe('parseConfirmOptions', () => {
 
 describe('parseAwsOptions', () => {
   it('fills the defaults', () => {
-    expect(parseAwsOptions({})).toEqual({ profile: undefined, endpointUrl: undefined, account: undefined, json: false, waitTimeout: 1800 });
+    expect(parseAwsOptions({})).toEqual({ profile: undefined, endpointUrl: undefined, account: undefined, json: false, waitTimeout: 1800, debug: false });
   });
 
   it.each([
@@ -306,9 +315,10 @@ describe('parseCleanOptions', () => {
       excludeTypes: [],
       allRegions: false,
       discovery: 'tagging',
-      settings: { deleteSharedLogGroups: false, deleteStudioEfs: false },
+      settings: { deleteSharedLogGroups: false, deleteStudioEfs: false, deleteOwnedLogGroups: false, assumeAbsent: [] },
       account: undefined,
       waitTimeout: 1800,
+      debug: false,
     });
   });
 
@@ -317,7 +327,7 @@ describe('parseCleanOptions', () => {
       allRegions: true,
       regions: [],
       discovery: 'both',
-      settings: { deleteSharedLogGroups: false, deleteStudioEfs: true },
+      settings: { deleteSharedLogGroups: false, deleteStudioEfs: true, deleteOwnedLogGroups: false, assumeAbsent: [] },
     });
     expect(novaErrorOf(() => parse({ allRegions: true, region: ['us-east-1'] })).message).toMatch(/--all-regions and --region contradict/);
   });

@@ -454,3 +454,47 @@ describe('reconcile: following what candidates use', () => {
     expect(role.calls).toEqual([]);
   });
 });
+
+describe('reconcile: --delete-owned-log-groups', () => {
+  const fn = thingArn('etl');
+  const group = partArn('etl-logs');
+  const owner = (tags: Tags) =>
+    world({
+      thing: { describe: { [fn]: described({ uses: [group], ownLogGroup: group }) } },
+      part: { describe: { [group]: described({ tags }) } },
+    });
+  const on = testContext({ settings: { deleteOwnedLogGroups: true } });
+
+  it('without the option, an untagged own log group reached from a candidate is left alone', async () => {
+    const { registry } = owner({});
+    const r = await run(registry, [hit(fn)]);
+    expect(get(r, group).stays).toMatchObject({ rule: 'tags-not-matching' });
+  });
+
+  it('with it, that log group is a candidate, and says why', async () => {
+    const { registry } = owner({ team: 'x' });
+    const r = await run(registry, [hit(fn)], { ctx: on });
+    const f = get(r, group);
+    expect(f.stays).toBeUndefined();
+    expect(f.because).toBe('the log group of fake:thing etl alone, deleted after it (--delete-owned-log-groups), whatever its tags');
+  });
+
+  it('a resource it merely uses is not its own: it must match the tags', async () => {
+    const other = partArn('shared');
+    const { registry } = world({
+      thing: { describe: { [fn]: described({ uses: [group, other], ownLogGroup: group }) } },
+      part: { describe: { [group]: described({ tags: {} }), [other]: described({ tags: {} }) } },
+    });
+    const r = await run(registry, [hit(fn)], { ctx: on });
+    expect(get(r, other).stays).toMatchObject({ rule: 'tags-not-matching' });
+    expect(get(r, group).stays).toBeUndefined();
+  });
+
+  it('from a plan, it stays a candidate only while its tags are what the plan saw', async () => {
+    const { registry } = owner({ team: 'x' });
+    const same = await run(registry, [hit(group, { tags: { team: 'x' }, logGroupOf: fn })], { ctx: on, fromPlan: true, followReferences: false });
+    expect(get(same, group).stays).toBeUndefined();
+    const changed = await run(registry, [hit(group, { tags: {}, logGroupOf: fn })], { ctx: on, fromPlan: true, followReferences: false });
+    expect(get(changed, group).stays).toMatchObject({ rule: 'changed-since-plan' });
+  });
+});

@@ -8,6 +8,8 @@ import { fakeHandler } from '../helpers/fakes.js';
 const ACCOUNT = '123456789012';
 const role = () => fakeHandler({ type: 'iam:role', global: true });
 const types = (hs: readonly ResourceHandler[]) => hs.map((h) => h.type).sort();
+/** An operation name as the SDK spells it: PascalCase, digits allowed (DescribeAutoMLJobV2). */
+const OPERATION = /^[A-Z][A-Za-z0-9]+$/;
 
 describe('validate', () => {
   it('accepts a consistent list', () => {
@@ -159,7 +161,7 @@ describe('the real registry', () => {
 
   it.each(realHandlers.map((h) => [h.type, h] as const))('%s declares reads, known references, and a listing when it references', (_type, h) => {
     expect(h.reads.length).toBeGreaterThan(0);
-    for (const op of h.reads) expect(op).toMatch(/^[A-Z][A-Za-z]+$/);
+    for (const op of h.reads) expect(op).toMatch(OPERATION);
     for (const ref of h.references) expect(realRegistry.byType(ref), `${h.type} → ${ref}`).toBeDefined();
     // Every type can be found by list discovery (--discovery list|both, and when the Tagging API does not return it).
     expect(typeof h.list).toBe('function');
@@ -192,13 +194,80 @@ describe('the real registry', () => {
     expect(realRegistry.forArn(arn)?.type).toBe(type);
   });
 
-  it('roles are used by functions, models and notebooks; every unreadable resource holds roles back', () => {
-    // Other types join as they are added: these are the core's, and must stay.
-    expect(types(realRegistry.usersOf('iam:role'))).toEqual(expect.arrayContaining(['lambda:function', 'sagemaker:model', 'sagemaker:notebook-instance']));
+  it('the operation-name check takes digits, and nothing that is not an operation name', () => {
+    expect(realRegistry.byType('sagemaker:automl-job')?.reads).toContain('DescribeAutoMLJobV2');
+    expect('DescribeAutoMLJobV2').toMatch(OPERATION);
+    for (const bad of ['describeEndpoint', 'Describe-Endpoint', 'sagemaker:DescribeEndpoint', 'DescribeEndpointCommand ', '2Describe', 'D']) expect(bad).not.toMatch(OPERATION);
+  });
+
+  it('roles are used by every type that runs as one; unreadable resources hold roles back', () => {
+    expect(types(realRegistry.usersOf('iam:role'))).toEqual([
+      'bedrock:agent',
+      'bedrock:knowledge-base',
+      'bedrock:model-customization-job',
+      'cloudformation:stack',
+      'codebuild:project',
+      'codepipeline:pipeline',
+      'events:rule',
+      'glue:job',
+      'iam:instance-profile',
+      'lambda:function',
+      'sagemaker:automl-job',
+      'sagemaker:cluster',
+      'sagemaker:domain',
+      'sagemaker:feature-group',
+      'sagemaker:hyper-parameter-tuning-job',
+      'sagemaker:mlflow-app',
+      'sagemaker:mlflow-tracking-server',
+      'sagemaker:model',
+      'sagemaker:monitoring-schedule',
+      'sagemaker:notebook-instance',
+      'sagemaker:pipeline',
+      'sagemaker:processing-job',
+      'sagemaker:project',
+      'sagemaker:training-job',
+    ]);
     expect(realRegistry.referenceable.has('iam:role')).toBe(true);
-    expect(realRegistry.mayUse('sagemaker')).toEqual(expect.arrayContaining(['iam:role', 'sagemaker:endpoint-config', 'sagemaker:model']));
-    expect([...realRegistry.mayUse('sagemaker')]).toEqual([...realRegistry.mayUse('sagemaker')].sort());
-    expect(realRegistry.mayUse('s3')).toEqual(['iam:role']);
-    expect(realRegistry.mayUse('lambda')).toEqual(['iam:role']);
+    // A role is used, and uses managed policies; nothing it uses is a role.
+    expect(realRegistry.byType('iam:role')?.references).toEqual(['iam:policy']);
+    expect(realRegistry.mayUse('iam')).toEqual(['iam:policy', 'iam:role']);
+  });
+
+  it('log groups are used by the function, endpoint or project that writes to them, and by nothing else', () => {
+    expect(types(realRegistry.usersOf('logs:log-group'))).toEqual(['codebuild:project', 'lambda:function', 'sagemaker:endpoint']);
+    expect(realRegistry.referenceable.has('logs:log-group')).toBe(true);
+    // A log group itself uses nothing.
+    expect(realRegistry.byType('logs:log-group')?.references).toEqual([]);
+    expect(realRegistry.mayUse('logs')).toEqual(['iam:role']);
+  });
+
+  it('mayUse: what an unreadable resource of each service may hold back', () => {
+    expect(realRegistry.mayUse('sagemaker')).toEqual([
+      'iam:role',
+      'logs:log-group',
+      's3:bucket',
+      'sagemaker:code-repository',
+      'sagemaker:endpoint',
+      'sagemaker:endpoint-config',
+      'sagemaker:experiment',
+      'sagemaker:experiment-trial-component',
+      'sagemaker:model',
+      'sagemaker:notebook-instance-lifecycle-config',
+    ]);
+    expect(realRegistry.mayUse('lambda')).toEqual(['iam:role', 'logs:log-group']);
+    expect(realRegistry.mayUse('codebuild')).toEqual(['iam:role', 'logs:log-group']);
+    expect(realRegistry.mayUse('codepipeline')).toEqual(['codebuild:project', 'codeconnections:connection', 'iam:role', 's3:bucket']);
+    expect(realRegistry.mayUse('bedrock')).toEqual(['bedrock:custom-model', 'bedrock:imported-model', 'bedrock:knowledge-base', 'iam:role', 'lambda:function', 's3:bucket']);
+    expect(realRegistry.mayUse('events')).toEqual(['events:event-bus', 'iam:role', 'lambda:function']);
+    expect(realRegistry.mayUse('glue')).toEqual(['iam:role', 's3:bucket']);
+    for (const service of ['s3', 'ecr', 'cloudformation', 'servicecatalog', 'codeconnections', 'kafka']) expect(realRegistry.mayUse(service), service).toEqual(['iam:role']);
+  });
+});
+
+describe('forArn across a renamed service', () => {
+  it('finds a connection by either ARN prefix', () => {
+    const registry = realRegistry;
+    expect(registry.forArn('arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab')?.type).toBe('codeconnections:connection');
+    expect(registry.forArn('arn:aws:codestar-connections:us-east-1:123456789012:connection/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab')?.type).toBe('codeconnections:connection');
   });
 });

@@ -13,7 +13,12 @@ const configArn = (name: string, region = 'us-east-1') => `arn:aws:sagemaker:${r
 const endpointArn = (name: string, region = 'us-east-1') => `arn:aws:sagemaker:${region}:${ACCOUNT}:endpoint/${name}`;
 const functionArn = (name: string, region = 'us-east-1') => `arn:aws:lambda:${region}:${ACCOUNT}:function:${name}`;
 
+const stackArn = (name: string) => `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/${name}/0f1e2d3c`;
+const productArn = (id: string) => `arn:aws:servicecatalog:us-east-1:${ACCOUNT}:stack/product/${id}`;
+
 const typeOfArn = (arn: string): string => {
+  if (arn.includes(':cloudformation:')) return 'cloudformation:stack';
+  if (arn.includes(':servicecatalog:')) return 'servicecatalog:provisioned-product';
   if (arn.includes(':iam::')) return 'iam:role';
   if (arn.includes(':endpoint-config/')) return 'sagemaker:endpoint-config';
   if (arn.includes(':endpoint/')) return 'sagemaker:endpoint';
@@ -499,5 +504,63 @@ describe('decideScope on random worlds', () => {
     }
     // The worlds exercise every rule the decision can give a candidate.
     for (const rule of ['delete', 'in-use', 'held-back', 'last-used-elsewhere'] as const) expect(seen.get(rule) ?? 0, rule).toBeGreaterThan(20);
+  });
+});
+
+// ─── Ownership ───────────────────────────────────────────────────────────────────────────────────
+
+describe('decideScope: what a stack or a provisioned product owns', () => {
+  const stack = stackArn('NovaForgeSDK-train');
+  const owned = (arns: readonly string[], owner: string) => new Map(arns.map((a) => [arnKey(a), ref(owner)]));
+  const tagsNotMatching: Stays = { status: 'skipped', rule: 'tags-not-matching', reason: 'its live tags do not match' };
+
+  it('an owned resource goes with its owner, never on its own', () => {
+    const model = modelArn('stack-model');
+    const role = roleArn('stack-role');
+    const decisions = decideScope(input({ found: [found(stack), found(model, [role]), found(role, [], tagsNotMatching)], owners: owned([model, role], stack) }));
+    expect(decisionOf(decisions, stack)).toMatchObject({ delete: true, rule: 'delete' });
+    for (const arn of [model, role]) {
+      expect(decisionOf(decisions, arn)).toMatchObject({ delete: false, rule: 'owned', reason: expect.stringMatching(/^owned by cloudformation:stack .*: deleted with it, never on its own$/) });
+    }
+  });
+
+  it('whatever uses an owned resource holds its owner back, found or not', () => {
+    const role = roleArn('stack-role');
+    const decisions = decideScope(input({ found: [found(stack), found(role)], users: [user(functionArn('untagged-etl'), [role])], owners: owned([role], stack) }));
+    expect(decisionOf(decisions, stack)).toMatchObject({ delete: false, rule: 'in-use', reason: expect.stringContaining('used by lambda:function untagged-etl') });
+    expect(decisionOf(decisions, role)).toMatchObject({ delete: false, rule: 'owned', reason: expect.stringContaining('which stays') });
+  });
+
+  it('a resource of the stack using another of the same stack holds nothing back', () => {
+    const role = roleArn('stack-role');
+    const fn = functionArn('stack-fn');
+    const decisions = decideScope(input({ found: [found(stack)], users: [user(fn, [role])], owners: owned([role, fn], stack) }));
+    expect(decisionOf(decisions, stack)).toMatchObject({ delete: true });
+  });
+
+  it('a resource the stack owns that must stay (protected, the caller) holds the stack back', () => {
+    const role = roleArn('pipeline-runner');
+    const caller: Stays = { status: 'skipped', rule: 'caller-role', reason: 'the role this run is using; left alone' };
+    const decisions = decideScope(input({ found: [found(stack), found(role, [], caller)], owners: owned([role], stack) }));
+    expect(decisionOf(decisions, stack)).toMatchObject({ delete: false, rule: 'held-back', reason: expect.stringContaining('it owns iam:role pipeline-runner') });
+    expect(decisionOf(decisions, role)).toMatchObject({ delete: false, rule: 'caller-role' });
+  });
+
+  it('a tagged resource of an untagged stack stays with its stack', () => {
+    const model = modelArn('stack-model');
+    const decisions = decideScope(input({ found: [found(model)], owners: owned([model], stack) }));
+    expect(decisionOf(decisions, model)).toMatchObject({ delete: false, rule: 'owned', reason: expect.stringContaining('which stays') });
+  });
+
+  it('ownership nests: a use of the bucket of a product\'s stack holds the product back', () => {
+    const product = productArn('pp-abc123');
+    const model = modelArn('product-model');
+    const owners = new Map([...owned([model], stack), ...owned([stack], product)]);
+    const kept = decideScope(input({ found: [found(product), found(stack), found(model)], users: [user(endpointArn('untagged'), [model])], owners }));
+    expect(decisionOf(kept, product)).toMatchObject({ delete: false, rule: 'in-use' });
+    expect(decisionOf(kept, stack)).toMatchObject({ rule: 'owned', reason: expect.stringContaining('which stays') });
+    const gone = decideScope(input({ found: [found(product), found(stack), found(model)], owners }));
+    expect(decisionOf(gone, product)).toMatchObject({ delete: true });
+    expect(decisionOf(gone, model)).toMatchObject({ rule: 'owned', reason: expect.stringContaining('deleted with it') });
   });
 });

@@ -120,6 +120,14 @@ describe('scanUsers', () => {
     expect(userOf(s, profileArn)).toMatchObject({ ref: { type: 'iam:instance-profile' }, uses: [roleArn('r1')] });
   });
 
+  it('a user type the user says is absent (--assume-absent) is not listed', async () => {
+    answerRegions([{ RegionName: 'us-east-1' }]);
+    const w = world();
+    await scan(w, [role('r1')], { skip: (t) => t === 'sagemaker:model' });
+    expect(w.model.called('list')).toEqual([]);
+    expect(w.fn.called('list')).toEqual(['us-east-1']);
+  });
+
   it('a user a candidate names but no handler owns is still a user (it stays, so the candidate does)', async () => {
     answerRegions([{ RegionName: 'us-east-1' }]);
     const w = world();

@@ -10,6 +10,9 @@ const ACCOUNT = '123456789012';
 const arnOf = (name: string, region = 'us-east-1') => `arn:aws:codebuild:${region}:${ACCOUNT}:project/${name}`;
 const ARN = arnOf('sagemaker-mlops-build');
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/service-role/codebuild-mlops`;
+/** The log group a project's builds write to, in its region and account. */
+const LOGS = (group: string, region = 'us-east-1') => `arn:aws:logs:${region}:${ACCOUNT}:log-group:${group}`;
+const GROUP = LOGS('/aws/codebuild/sagemaker-mlops-build');
 const ref = () => refFor(handler, ARN);
 const ctx = () => testContext();
 const live = () => liveFor(handler, ARN);
@@ -28,13 +31,13 @@ const project = (name: string, extra: Partial<Project> = {}): Project => ({
 describe('codebuild:project', () => {
   beforeEach(() => codebuild.reset());
 
-  it('owns project ARNs, uses roles, and reads with two operations only', () => {
+  it('owns project ARNs, uses roles and log groups, and reads with two operations only', () => {
     expect(handler.arnPattern.test(ARN)).toBe(true);
     expect(handler.arnPattern.test(`arn:aws:codebuild:us-east-1:${ACCOUNT}:build/sagemaker-mlops-build:0f2c`)).toBe(false);
     expect(handler.arnPattern.test(`arn:aws:codebuild:us-east-1:${ACCOUNT}:report-group/sagemaker-mlops-build-reports`)).toBe(false);
     expect(handler.arnPattern.test(`arn:aws:codebuild:us-east-1:${ACCOUNT}:project/`)).toBe(false);
     expect(handler.nameOf(ARN)).toBe('sagemaker-mlops-build');
-    expect(handler.references).toEqual(['iam:role']);
+    expect(handler.references).toEqual(['iam:role', 'logs:log-group']);
     expect(handler.notFound).toEqual(['ResourceNotFoundException']);
     expect(handler.client).toBe('codebuild');
     expect(handler.taggingApi).toBe(true);
@@ -43,7 +46,7 @@ describe('codebuild:project', () => {
   });
 
   describe('list', () => {
-    it('lists every project with its tags and service role: ListProjects pages, then BatchGetProjects 100 at a time', async () => {
+    it('lists every project with its tags, service role and log group: ListProjects pages, then BatchGetProjects 100 at a time', async () => {
       const names = Array.from({ length: 150 }, (_, i) => `p${i}`);
       codebuild.on(ListProjectsCommand)
         .resolvesOnce({ projects: names.slice(0, 120), nextToken: 'n2' })
@@ -58,8 +61,8 @@ describe('codebuild:project', () => {
 
       const listed = await handler.list(ctx(), 'us-east-1');
       expect(listed).toHaveLength(149);
-      expect(listed[0]).toEqual({ arn: arnOf('p0'), tags: { project: 'nova' }, uses: [ROLE] });
-      expect(listed.find((l) => l.arn === arnOf('p4'))).toEqual({ arn: arnOf('p4'), tags: { project: 'nova' }, uses: [] });
+      expect(listed[0]).toEqual({ arn: arnOf('p0'), tags: { project: 'nova' }, uses: [ROLE, LOGS('/aws/codebuild/p0')] });
+      expect(listed.find((l) => l.arn === arnOf('p4'))).toEqual({ arn: arnOf('p4'), tags: { project: 'nova' }, uses: [LOGS('/aws/codebuild/p4')] });
       expect(listed.find((l) => l.arn === arnOf('p5'))?.tags).toEqual({});
       expect(listed.some((l) => l.arn === arnOf('p3'))).toBe(false);
 
@@ -80,12 +83,66 @@ describe('codebuild:project', () => {
     it('reads a bare role name as a role of the project account', async () => {
       codebuild.on(ListProjectsCommand).resolves({ projects: ['p'] });
       codebuild.on(BatchGetProjectsCommand).resolves({ projects: [project('p', { serviceRole: 'plain-role' })] });
-      expect(await handler.list(ctx(), 'us-east-1')).toEqual([{ arn: arnOf('p'), tags: { project: 'nova' }, uses: [`arn:aws:iam::${ACCOUNT}:role/plain-role`] }]);
+      expect(await handler.list(ctx(), 'us-east-1')).toEqual([
+        { arn: arnOf('p'), tags: { project: 'nova' }, uses: [`arn:aws:iam::${ACCOUNT}:role/plain-role`, LOGS('/aws/codebuild/p')] },
+      ]);
+    });
+
+    it("puts the log group in the project's own region and account, as its ARN says", async () => {
+      const other = 'arn:aws:codebuild:eu-west-1:210987654321:project/p';
+      codebuild.on(ListProjectsCommand).resolves({ projects: ['p'] });
+      codebuild.on(BatchGetProjectsCommand).resolves({ projects: [project('p', { arn: other, serviceRole: 'plain-role' })] });
+      expect(await handler.list(ctx(), 'eu-west-1')).toEqual([
+        {
+          arn: other,
+          tags: { project: 'nova' },
+          uses: ['arn:aws:iam::210987654321:role/plain-role', 'arn:aws:logs:eu-west-1:210987654321:log-group:/aws/codebuild/p'],
+        },
+      ]);
+    });
+  });
+
+  describe('the log group it uses', () => {
+    const usesWith = async (logsConfig: Project['logsConfig']) => {
+      codebuild.on(BatchGetProjectsCommand).resolves({ projects: [project('sagemaker-mlops-build', { logsConfig })] });
+      const d = await handler.describe(ref(), ctx());
+      if (d === GONE) throw new Error('expected a description');
+      return d.uses;
+    };
+
+    it('is /aws/codebuild/<name> when CloudWatch logging names no group (or has no logsConfig)', async () => {
+      expect(await usesWith(undefined)).toEqual([ROLE, GROUP]);
+      expect(await usesWith({})).toEqual([ROLE, GROUP]);
+      expect(await usesWith({ cloudWatchLogs: { status: 'ENABLED' } })).toEqual([ROLE, GROUP]);
+      expect(await usesWith({ cloudWatchLogs: { status: 'ENABLED', streamName: 'builds' }, s3Logs: { status: 'DISABLED' } })).toEqual([ROLE, GROUP]);
+    });
+
+    it('is the group logsConfig names, not the default one', async () => {
+      const uses = await usesWith({ cloudWatchLogs: { status: 'ENABLED', groupName: '/nova/ci-builds', streamName: 'mlops' } });
+      expect(uses).toEqual([ROLE, LOGS('/nova/ci-builds')]);
+      expect(uses).not.toContain(GROUP);
+    });
+
+    it('is none when CloudWatch logging is DISABLED, even with a group name left in the config', async () => {
+      expect(await usesWith({ cloudWatchLogs: { status: 'DISABLED' } })).toEqual([ROLE]);
+      expect(await usesWith({ cloudWatchLogs: { status: 'DISABLED', groupName: '/nova/ci-builds' }, s3Logs: { status: 'ENABLED', location: 'bucket/logs' } })).toEqual([ROLE]);
+    });
+
+    it('is the same in list as in describe', async () => {
+      const logsConfig = { cloudWatchLogs: { status: 'ENABLED' as const, groupName: '/nova/ci-builds' } };
+      codebuild.on(ListProjectsCommand).resolves({ projects: ['sagemaker-mlops-build', 'quiet'] });
+      codebuild.on(BatchGetProjectsCommand).resolves({
+        projects: [project('sagemaker-mlops-build', { logsConfig }), project('quiet', { serviceRole: undefined, logsConfig: { cloudWatchLogs: { status: 'DISABLED' } } })],
+      });
+      expect(await handler.list(ctx(), 'us-east-1')).toEqual([
+        { arn: ARN, tags: { project: 'nova' }, uses: [ROLE, LOGS('/nova/ci-builds')] },
+        { arn: arnOf('quiet'), tags: { project: 'nova' }, uses: [] },
+      ]);
     });
   });
 
   describe('describe and currentTags', () => {
-    it('reads the whole project, its tags and its service role with one BatchGetProjects', async () => {
+    it('reads the whole project, its tags, its service role and its log group with one BatchGetProjects', async () => {
       codebuild.on(BatchGetProjectsCommand, { names: ['sagemaker-mlops-build'] }).resolves({
         projects: [project('sagemaker-mlops-build', { webhook: { url: 'https://hook' }, logsConfig: { cloudWatchLogs: { status: 'ENABLED' } } })],
         projectsNotFound: [],
@@ -94,7 +151,7 @@ describe('codebuild:project', () => {
       const d = await handler.describe(ref(), ctx());
       if (d === GONE) throw new Error('expected a description');
       expect(d.tags).toEqual({ project: 'nova' });
-      expect(d.uses).toEqual([ROLE]);
+      expect(d.uses).toEqual([ROLE, GROUP]);
       expect(d.config).toMatchObject({ name: 'sagemaker-mlops-build', serviceRole: ROLE, source: { type: 'CODEPIPELINE' }, webhook: { url: 'https://hook' } });
       expect(d.config).not.toHaveProperty('$metadata');
       expect(sent()).toEqual(['BatchGetProjects']);

@@ -73,7 +73,8 @@ describe('iam:role', () => {
     expect(handler.nameOf(ARN)).toBe('nova-exec');
     expect(handler.global).toBe(true);
     expect(handler.client).toBe('iam');
-    expect(handler.references).toEqual([]);
+    // A role uses its customer-managed policies (deleted after it, kept while it stays).
+    expect(handler.references).toEqual(['iam:policy']);
     expect(typeof handler.list).toBe('function');
     expect(handler.taggingApi).toBe(false);
     expect(handler.notFound).toEqual(['NoSuchEntity', 'NoSuchEntityException']);
@@ -217,6 +218,24 @@ describe('iam:role', () => {
     });
   });
 
+  describe('readUses', () => {
+    it('is ListAttachedRolePolicies alone, every page: the customer-managed policies, not the AWS-managed ones', async () => {
+      iam.on(ListAttachedRolePoliciesCommand)
+        .resolvesOnce({ AttachedPolicies: [{ PolicyName: 'p1', PolicyArn: P1 }, { PolicyName: 'ro', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }], IsTruncated: true, Marker: 'm' })
+        .resolvesOnce({ AttachedPolicies: [{ PolicyName: 'p2', PolicyArn: 'arn:aws:iam::123456789012:policy/team/p2' }, { PolicyName: 'none' }] });
+      expect(await handler.readUses?.(ref(), ctx())).toEqual([P1, 'arn:aws:iam::123456789012:policy/team/p2']);
+      expect(iam).toHaveReceivedNthSpecificCommandWith(2, ListAttachedRolePoliciesCommand, { RoleName: 'nova-exec', Marker: 'm', MaxItems: 1000 });
+      expect(sent()).toEqual(['ListAttachedRolePolicies', 'ListAttachedRolePolicies']);
+      expect(sent().filter((op) => !handler.reads.includes(op))).toEqual([]);
+    });
+
+    it('is gone when the role is, and lets other errors through', async () => {
+      iam.on(ListAttachedRolePoliciesCommand).rejectsOnce(noSuchEntity()).rejectsOnce(awsError('AccessDenied', 'not authorized to ListAttachedRolePolicies', 403));
+      expect(await handler.readUses?.(ref(), ctx())).toBe(GONE);
+      await expect(handler.readUses?.(ref(), ctx())).rejects.toThrow('ListAttachedRolePolicies');
+    });
+  });
+
   describe('describe', () => {
     const CUSTOMER = 'arn:aws:iam::123456789012:policy/nova-read';
     const MANAGED = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
@@ -242,7 +261,10 @@ describe('iam:role', () => {
       const d = await handler.describe(ref(), ctx());
       if (d === GONE) throw new Error('expected a description');
       expect(d.tags).toEqual({ project: 'nova' });
-      expect(d.uses).toEqual([]);
+      // The customer-managed policy it is attached to; not the AWS-managed one.
+      expect(d.uses).toEqual([CUSTOMER]);
+      // IAM's complete answer of who uses it among instance profiles.
+      expect(d.usedBy).toEqual({ types: ['iam:instance-profile'], arns: ['arn:aws:iam::123456789012:instance-profile/nova-ip'] });
       expect(d.config).toMatchObject({
         Role: { RoleName: 'nova-exec', AssumeRolePolicyDocument: TRUST, RoleLastUsed: { Region: 'ap-south-1' } },
         AttachedPolicies: [
@@ -269,6 +291,39 @@ describe('iam:role', () => {
         { kind: 'inline-policy', id: 'inline1' },
         { kind: 'instance-profile-membership', id: 'nova-ip' },
       ]);
+    });
+
+    it('uses its permissions boundary too when it is customer-managed, each policy once; nothing when only AWS-managed ones are on it', async () => {
+      const BOUNDARY = 'arn:aws:iam::123456789012:policy/boundaries/nova-boundary';
+      iam.on(GetRoleCommand).resolves({ Role: role({ PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: BOUNDARY } }) });
+      iam.on(ListRoleTagsCommand).resolves({});
+      bareRole();
+      iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyName: 'b', PolicyArn: BOUNDARY }] });
+      iam.on(GetPolicyCommand).resolves({ Policy: { DefaultVersionId: 'v1' } });
+      iam.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { Document: encoded({}) } });
+      const d = await handler.describe(ref(), ctx());
+      expect(d !== GONE && d.uses).toEqual([BOUNDARY]);
+      // In no instance profile: IAM said so, completely.
+      expect(d !== GONE && d.usedBy).toEqual({ types: ['iam:instance-profile'], arns: [] });
+
+      iam.on(GetRoleCommand).resolves({ Role: role({ PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: MANAGED } }) });
+      iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyName: 'basic', PolicyArn: MANAGED }] });
+      const managedOnly = await handler.describe(ref(), ctx());
+      expect(managedOnly !== GONE && managedOnly.uses).toEqual([]);
+    });
+
+    it('names its instance profiles by their ARNs, built from the path when IAM gives none', async () => {
+      iam.on(GetRoleCommand).resolves({ Role: role() });
+      iam.on(ListRoleTagsCommand).resolves({});
+      bareRole();
+      iam.on(ListInstanceProfilesForRoleCommand)
+        .resolvesOnce({ InstanceProfiles: [profile('ip-a')], IsTruncated: true, Marker: 'p2' })
+        .resolvesOnce({ InstanceProfiles: [{ ...profile('ip-b'), Arn: undefined, Path: '/team/' }] });
+      const d = await handler.describe(ref(), ctx());
+      expect(d !== GONE && d.usedBy).toEqual({
+        types: ['iam:instance-profile'],
+        arns: ['arn:aws:iam::123456789012:instance-profile/ip-a', 'arn:aws:iam::123456789012:instance-profile/team/ip-b'],
+      });
     });
 
     it('uses the tags discovery read instead of reading them again', async () => {

@@ -26,6 +26,9 @@ import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../he
 const lambda = mockClient(LambdaClient);
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:nova-fn';
 const ROLE = 'arn:aws:iam::123456789012:role/service/nova-fn-role';
+/** The log group a function writes to, in its region and account. */
+const LOGS = (group: string, region = 'us-east-1', account = '123456789012') => `arn:aws:logs:${region}:${account}:log-group:${group}`;
+const GROUP = LOGS('/aws/lambda/nova-fn');
 const ESM = (uuid: string) => `arn:aws:lambda:us-east-1:123456789012:event-source-mapping:${uuid}`;
 const ref = () => refFor(handler, ARN);
 const ctx = () => testContext({ waitTimeoutSeconds: 60 });
@@ -49,7 +52,7 @@ describe('lambda:function', () => {
   beforeEach(() => lambda.reset());
   afterEach(() => vi.useRealTimers());
 
-  it('owns unqualified function ARNs only, uses roles, and knows its not-found code', () => {
+  it('owns unqualified function ARNs only, uses roles and log groups, and knows its not-found code', () => {
     expect(handler.arnPattern.test(ARN)).toBe(true);
     expect(handler.arnPattern.test(`${ARN}:1`)).toBe(false);
     expect(handler.arnPattern.test(`${ARN}:live`)).toBe(false);
@@ -57,19 +60,31 @@ describe('lambda:function', () => {
     expect(handler.arnPattern.test('arn:aws:lambda:us-east-1:123456789012:event-source-mapping:0f2c-11')).toBe(false);
     expect(handler.arnPattern.test('arn:aws:sagemaker:us-east-1:123456789012:model/nova-fn')).toBe(false);
     expect(handler.nameOf(ARN)).toBe('nova-fn');
-    expect(handler.references).toEqual(['iam:role']);
+    expect(handler.references).toEqual(['iam:role', 'logs:log-group']);
     expect(handler.notFound).toEqual(['ResourceNotFoundException']);
     expect(handler.client).toBe('lambda');
     expect(handler.waitUntilGone).toBeUndefined();
   });
 
   describe('list and readUses', () => {
-    it('lists every function of the region, 50 a page, with the role each uses', async () => {
+    it('lists every function of the region, 50 a page, with the role and the log group each uses', async () => {
       const OTHER = 'arn:aws:lambda:eu-west-1:123456789012:function:other';
+      const CUSTOM = 'arn:aws:lambda:eu-west-1:123456789012:function:custom';
       lambda.on(ListFunctionsCommand)
-        .resolvesOnce({ Functions: [{ FunctionArn: ARN, Role: ROLE }], NextMarker: 'p2' })
-        .resolvesOnce({ Functions: [{ FunctionArn: OTHER }, { FunctionName: 'no-arn' }] });
-      expect(await handler.list?.(ctx(), 'eu-west-1')).toEqual([{ arn: ARN, uses: [ROLE] }, { arn: OTHER, uses: undefined }]);
+        .resolvesOnce({ Functions: [{ FunctionName: 'nova-fn', FunctionArn: ARN, Role: ROLE }], NextMarker: 'p2' })
+        .resolvesOnce({
+          Functions: [
+            { FunctionName: 'other', FunctionArn: OTHER },
+            { FunctionName: 'custom', FunctionArn: CUSTOM, Role: ROLE, LoggingConfig: { LogFormat: 'JSON', LogGroup: '/nova/shared-functions' } },
+            { FunctionName: 'no-arn' },
+          ],
+        });
+      expect(await handler.list?.(ctx(), 'eu-west-1')).toEqual([
+        { arn: ARN, uses: [ROLE, GROUP] },
+        // No role: still its log group, in its own region.
+        { arn: OTHER, uses: [LOGS('/aws/lambda/other', 'eu-west-1')] },
+        { arn: CUSTOM, uses: [ROLE, LOGS('/nova/shared-functions', 'eu-west-1')] },
+      ]);
       expect(lambda).toHaveReceivedNthSpecificCommandWith(1, ListFunctionsCommand, { MaxItems: 50 });
       expect(lambda).toHaveReceivedNthSpecificCommandWith(2, ListFunctionsCommand, { MaxItems: 50, Marker: 'p2' });
       expect(await lambda.call(0).thisValue.config.region()).toBe('eu-west-1');
@@ -77,17 +92,31 @@ describe('lambda:function', () => {
 
     it('reads what one function uses with GetFunctionConfiguration', async () => {
       lambda.on(GetFunctionConfigurationCommand, { FunctionName: ARN }).resolves({ FunctionName: 'nova-fn', Role: ROLE });
-      expect(await handler.readUses?.(ref(), ctx())).toEqual([ROLE]);
+      expect(await handler.readUses?.(ref(), ctx())).toEqual([ROLE, GROUP]);
       lambda.on(GetFunctionConfigurationCommand).resolves({ FunctionName: 'nova-fn' });
-      expect(await handler.readUses?.(ref(), ctx())).toEqual([]);
+      expect(await handler.readUses?.(ref(), ctx())).toEqual([GROUP]);
       lambda.on(GetFunctionConfigurationCommand).rejects(notFound());
       expect(await handler.readUses?.(ref(), ctx())).toBe(GONE);
       expect(commandOrder()).toEqual(['GetFunctionConfiguration', 'GetFunctionConfiguration', 'GetFunctionConfiguration']);
     });
+
+    it("uses the group its LoggingConfig names instead of /aws/lambda/<name>, and the function's name from its ARN when the answer lacks it", async () => {
+      lambda.on(GetFunctionConfigurationCommand).resolves({ FunctionName: 'nova-fn', Role: ROLE, LoggingConfig: { LogFormat: 'Text', LogGroup: '/custom/nova-logs' } });
+      expect(await handler.readUses?.(ref(), ctx())).toEqual([ROLE, LOGS('/custom/nova-logs')]);
+      // A LoggingConfig without a group (only a format) is the default group.
+      lambda.on(GetFunctionConfigurationCommand).resolves({ FunctionName: 'nova-fn', LoggingConfig: { LogFormat: 'JSON' } });
+      expect(await handler.readUses?.(ref(), ctx())).toEqual([GROUP]);
+      lambda.on(GetFunctionConfigurationCommand).resolves({ Role: ROLE });
+      expect(await handler.readUses?.(ref(), ctx())).toEqual([ROLE, GROUP]);
+      // In the function's own partition, region and account.
+      const cn = 'arn:aws-cn:lambda:cn-north-1:210987654321:function:nova-cn';
+      lambda.on(GetFunctionConfigurationCommand, { FunctionName: cn }).resolves({ FunctionName: 'nova-cn', LoggingConfig: { LogGroup: '/custom/cn' } });
+      expect(await handler.readUses?.(refFor(handler, cn), ctx())).toEqual(['arn:aws-cn:logs:cn-north-1:210987654321:log-group:/custom/cn']);
+    });
   });
 
   describe('describe', () => {
-    it('reads configuration, tags, mappings, policy, aliases, versions, URL, concurrency and the role', async () => {
+    it('reads configuration, tags, mappings, policy, aliases, versions, URL, concurrency, the role and the log group', async () => {
       lambda.on(GetFunctionCommand, { FunctionName: ARN }).resolves({
         Configuration: { FunctionName: 'nova-fn', FunctionArn: ARN, Role: ROLE, Runtime: 'python3.12', CodeSha256: 'abc=' },
         Code: { RepositoryType: 'S3', Location: 'https://presigned.example/x' },
@@ -109,7 +138,7 @@ describe('lambda:function', () => {
       const d = await handler.describe(ref(), ctx());
       if (d === GONE) throw new Error('expected a description');
       expect(d.tags).toEqual({ project: 'nova' });
-      expect(d.uses).toEqual([ROLE]);
+      expect(d.uses).toEqual([ROLE, GROUP]);
       expect(d.config).toMatchObject({
         Configuration: { FunctionName: 'nova-fn', Role: ROLE, CodeSha256: 'abc=' },
         Code: { RepositoryType: 'S3' },
@@ -139,8 +168,18 @@ describe('lambda:function', () => {
       const d = await handler.describe(ref(), ctx());
       if (d === GONE) throw new Error('expected a description');
       expect(d.config).toMatchObject({ Policy: null, FunctionUrlConfig: null, Concurrency: null, EventSourceMappings: [], Aliases: [], Versions: [] });
-      expect(d.uses).toEqual([]);
+      // No role: its log group only.
+      expect(d.uses).toEqual([GROUP]);
       expect(d.tags).toEqual({});
+    });
+
+    it('describes the group its LoggingConfig names as the one it uses', async () => {
+      lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn', Role: ROLE, LoggingConfig: { LogFormat: 'JSON', LogGroup: '/custom/nova-logs' } } });
+      quietSubReads();
+      const d = await handler.describe(ref(), ctx());
+      if (d === GONE) throw new Error('expected a description');
+      expect(d.uses).toEqual([ROLE, LOGS('/custom/nova-logs')]);
+      expect(d.uses).not.toContain(GROUP);
     });
 
     it('takes only the named error as "no URL": any other answer is a read failure', async () => {

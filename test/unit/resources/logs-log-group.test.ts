@@ -141,15 +141,18 @@ describe('logs:log-group', () => {
       expect(reason(name, { deleteSharedLogGroups: true })).toBeUndefined();
     });
 
-    it('protects the group of an endpoint or a CodeBuild project, which may stay, unless the option is on', () => {
-      expect(reason('/aws/sagemaker/Endpoints/nova-ep')).toBe(
-        'the log group of SageMaker endpoint nova-ep, which may stay (a tag on its log group does not say it goes); deleted only with --delete-shared-log-groups',
-      );
-      expect(reason('/aws/codebuild/sagemaker-mlops-build')).toBe(
-        'the log group of CodeBuild project sagemaker-mlops-build, which may stay (a tag on its log group does not say it goes); deleted only with --delete-shared-log-groups',
-      );
-      expect(reason('/aws/sagemaker/Endpoints/nova-ep', { deleteSharedLogGroups: true })).toBeUndefined();
-      expect(reason('/aws/codebuild/sagemaker-mlops-build', { deleteSharedLogGroups: true })).toBeUndefined();
+    it('no longer protects the group of one endpoint or CodeBuild project (its writer keeps it by using it), while the account-wide ones stay protected', () => {
+      for (const name of ['/aws/sagemaker/Endpoints/nova-ep', '/aws/codebuild/sagemaker-mlops-build', '/aws/lambda/nova-worker']) {
+        expect(reason(name), name).toBeUndefined();
+        expect(reason(name, { deleteSharedLogGroups: false }), name).toBeUndefined();
+      }
+      // Next to them, the account-wide groups of the same services are still protected without the option.
+      expect(reason('/aws/sagemaker/Endpoints')).toMatch(/^account-wide log group every SageMaker endpoint in the account writes to/);
+      expect(reason('/aws/sagemaker/TrainingJobs')).toMatch(/^account-wide log group every SageMaker training job in the account writes to.*--delete-shared-log-groups$/);
+      expect(reason('/aws/sagemaker/TrainingJobs', { deleteSharedLogGroups: true })).toBeUndefined();
+      // What keeps a writer's group now: the writer types declare it among what they use.
+      expect(handler.description).toMatch(/kept while the function, endpoint or project writing to it stays/);
+      expect(handler.description).not.toMatch(/endpoint\/CodeBuild groups only with/);
     });
 
     it("leaves a project's own groups, and look-alike names, unprotected", () => {

@@ -2,12 +2,15 @@ import { DeleteEndpointCommand, DescribeEndpointCommand, ListEndpointsCommand, L
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GONE } from '../../../src/resources/handler.js';
+import { logsLogGroup } from '../../../src/resources/logs-log-group.js';
 import { sagemakerEndpoint as handler } from '../../../src/resources/sagemaker-endpoint.js';
 import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../helpers/context.js';
 
 const sm = mockClient(SageMakerClient);
 const ARN = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/nova-ep';
 const CONFIG = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/Nova-Config';
+/** The log group the endpoint's instances write to: `/aws/sagemaker/Endpoints/<name>`, in its region and account. */
+const GROUP = 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/Endpoints/nova-ep';
 const ctx = () => testContext({ waitTimeoutSeconds: 60 });
 const notFound = () => awsError('ValidationException', 'Could not find endpoint "nova-ep".');
 
@@ -18,39 +21,51 @@ describe('sagemaker:endpoint', () => {
   beforeEach(() => sm.reset());
   afterEach(() => vi.useRealTimers());
 
-  it('owns endpoint ARNs only, not endpoint configs, and may use endpoint configs', () => {
+  it('owns endpoint ARNs only, not endpoint configs, and may use endpoint configs and log groups', () => {
     expect(handler.type).toBe('sagemaker:endpoint');
     expect(handler.arnPattern.test(ARN)).toBe(true);
     expect(handler.arnPattern.test(CONFIG)).toBe(false);
     expect(handler.nameOf(ARN)).toBe('nova-ep');
-    expect(handler.references).toEqual(['sagemaker:endpoint-config']);
+    expect(handler.references).toEqual(['sagemaker:endpoint-config', 'logs:log-group']);
+    // The group ARN it reports is one the log group type owns (no trailing `:*`).
+    expect(logsLogGroup.arnPattern.test(GROUP)).toBe(true);
+    expect(logsLogGroup.nameOf(GROUP)).toBe('/aws/sagemaker/Endpoints/nova-ep');
     expect(handler.reads).toEqual(['DescribeEndpoint', 'ListEndpoints', 'ListTags']);
   });
 
-  it('describes config, live tags and the endpoint config it uses', async () => {
+  it('describes config, live tags, and the endpoint config and log group it uses', async () => {
     sm.on(DescribeEndpointCommand, { EndpointName: 'nova-ep' })
       .resolves({ EndpointName: 'nova-ep', EndpointArn: ARN, EndpointConfigName: 'Nova-Config', EndpointStatus: 'InService', $metadata: {} });
     sm.on(ListTagsCommand, { ResourceArn: ARN }).resolves({ Tags: [{ Key: 'project', Value: 'nova' }] });
     const d = await handler.describe(refFor(handler, ARN), ctx());
     if (d === GONE) throw new Error('expected a description');
     expect(d.tags).toEqual({ project: 'nova' });
-    expect(d.uses).toEqual([CONFIG]);
+    expect(d.uses).toEqual([CONFIG, GROUP]);
     expect(d.config).toMatchObject({ EndpointName: 'nova-ep', EndpointStatus: 'InService' });
     expect(d.config).not.toHaveProperty('$metadata');
   });
 
-  it('uses nothing when the endpoint names no config', async () => {
+  it('uses its log group alone when the endpoint names no config', async () => {
     sm.on(DescribeEndpointCommand).resolves({ EndpointName: 'nova-ep' });
     sm.on(ListTagsCommand).resolves({ Tags: [] });
     const d = await handler.describe(refFor(handler, ARN), ctx());
     expect(d).not.toBe(GONE);
-    expect(d !== GONE && d.uses).toEqual([]);
+    expect(d !== GONE && d.uses).toEqual([GROUP]);
   });
 
   it('reads what it uses with DescribeEndpoint alone', async () => {
     sm.on(DescribeEndpointCommand).resolves({ EndpointName: 'nova-ep', EndpointConfigName: 'Nova-Config' });
-    expect(await handler.readUses?.(refFor(handler, ARN), ctx())).toEqual([CONFIG]);
+    expect(await handler.readUses?.(refFor(handler, ARN), ctx())).toEqual([CONFIG, GROUP]);
     expect(sent()).toEqual(['DescribeEndpoint']);
+  });
+
+  it("names its log group after the endpoint name as SageMaker returns it (its ARN has it in lower case), in the endpoint's partition, region and account, without a trailing :*", async () => {
+    const cn = 'arn:aws-cn:sagemaker:cn-north-1:210987654321:endpoint/nova-ep-b';
+    sm.on(DescribeEndpointCommand, { EndpointName: 'nova-ep-b' }).resolves({ EndpointName: 'Nova-EP-B', EndpointConfigName: 'cfg' });
+    expect(await handler.readUses?.(refFor(handler, cn), ctx())).toEqual([
+      'arn:aws-cn:sagemaker:cn-north-1:210987654321:endpoint-config/cfg',
+      'arn:aws-cn:logs:cn-north-1:210987654321:log-group:/aws/sagemaker/Endpoints/Nova-EP-B',
+    ]);
   });
 
   it('reads current tags with ListTags alone', async () => {

@@ -51,7 +51,7 @@ describe('sagemaker:notebook-instance', () => {
     expect(handler.arnPattern.test(ARN)).toBe(true);
     expect(handler.arnPattern.test(LIFECYCLE)).toBe(false);
     expect(handler.nameOf(ARN)).toBe('nova-nb');
-    expect(handler.references).toEqual(['iam:role', 'sagemaker:notebook-instance-lifecycle-config']);
+    expect(handler.references).toEqual(['iam:role', 'sagemaker:notebook-instance-lifecycle-config', 'sagemaker:code-repository']);
     expect(handler.reads).toEqual(['DescribeNotebookInstance', 'ListNotebookInstances', 'ListTags']);
   });
 
@@ -69,6 +69,21 @@ describe('sagemaker:notebook-instance', () => {
     sm.resetHistory();
     expect(await handler.currentTags(refFor(handler, ARN), ctx())).toEqual({ project: 'nova' });
     expect(ops()).toEqual(['ListTags']);
+  });
+
+  it('uses the SageMaker code repositories it clones by name, not Git URLs', async () => {
+    sm.on(DescribeNotebookInstanceCommand, INPUT).resolves({
+      NotebookInstanceName: 'nova-nb',
+      NotebookInstanceStatus: 'Stopped',
+      RoleArn: ROLE,
+      DefaultCodeRepository: 'nova-repo',
+      AdditionalCodeRepositories: ['https://github.com/example/nova.git', 'nova-extra'],
+    });
+    sm.on(ListTagsCommand).resolves({ Tags: [] });
+    const d = await handler.describe(refFor(handler, ARN), ctx());
+    if (d === GONE) throw new Error('expected a description');
+    const repo = (name: string) => ARN.replace(/notebook-instance\/.*$/, `code-repository/${name}`);
+    expect(d.uses).toEqual([ROLE, repo('nova-repo'), repo('nova-extra')]);
   });
 
   it('uses the lifecycle config it names: its ARN in the notebook\'s account and region', async () => {
