@@ -115,7 +115,9 @@ try {
   await runCli(moto, ['plan', '--tag', 'project=bench', '--json', '--out', planPath]);
   const usage = (JSON.parse(await readFile(planPath, 'utf8')) as { usageCheck: { listings: number; reads: number; regions: number } }).usageCheck;
   const real = await runCli(moto, ['--tag', 'project=bench', '--yes', '--json', '--backup-dir', backupDir]);
-  const report = JSON.parse(real.stdout) as { summary: { deleted: number; failed: number } };
+  type Calls = { calls: number; retries: number; throttled: number; byOperation: Record<string, number> };
+  const report = JSON.parse(real.stdout) as { summary: { deleted: number; failed: number }; calls: Calls };
+  const dryCalls = (JSON.parse(dry.stdout) as { calls: Calls }).calls;
   const help = await runCli(moto, ['--help']);
 
   const baseBuckets = await fill(moto, 'baseline-bucket', 1, false);
@@ -137,6 +139,15 @@ try {
       `(${(usage.listings / usage.regions).toFixed(1)} per region), ${usage.reads} single reads of resources discovery had not read; ` +
       `no call per role`,
   );
+  // The calls each run made, counted by the CLI's own middleware (the --json report's `calls`).
+  const byService = (c: Calls): string => {
+    const out = new Map<string, number>();
+    for (const [op, n] of Object.entries(c.byOperation)) out.set(op.split(':')[0] as string, (out.get(op.split(':')[0] as string) ?? 0) + n);
+    return [...out].sort((a, b) => b[1] - a[1]).map(([svc, n]) => `${svc} ${n}`).join(', ');
+  };
+  for (const [name, c] of [['dry run', dryCalls], ['full cleanup', report.calls]] as const) {
+    console.log(`${name}: ${c.calls} AWS calls (${c.retries} retries, ${c.throttled} throttled): ${byService(c)}`);
+  }
   if (real.code !== 0 || one.code !== 0) {
     console.error(`a cleanup exited with ${real.code}/${one.code}`);
     process.exitCode = 1;

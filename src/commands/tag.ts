@@ -25,9 +25,19 @@ export const NOVA_PRESET: Readonly<Record<string, readonly string[]>> = {
   's3:bucket': ['sagemaker-nova-{account}-{region}', 'sagemaker-forge-dataprep-{account}-{region}'],
   'iam:role': ['BedrockDeployModelExecutionRole', 'SageMakerDeployModelExecutionRole', 'SmtjDataPrepExecutionRole', 'GlueDataPrepExecutionRole', 'RFTExecutionRoleNovaSDK'],
   'sagemaker:training-job': ['nova-forge-dataprep-'],
-  'cloudformation:stack': ['NovaForgeSDK-'],
+  // Its notification stacks start with the name; its RFT stacks end with it.
+  'cloudformation:stack': ['NovaForgeSDK-', '*-NovaForgeSDK'],
   'glue:job': ['nova-forge-'],
+  // Its SageMaker deployments: `<model>-<method>-sagemaker`, `<endpoint>-config`, `<endpoint>-model`.
+  'sagemaker:endpoint': ['*-sagemaker'],
+  'sagemaker:endpoint-config': ['*-sagemaker-config'],
+  'sagemaker:model': ['*-sagemaker-model'],
 };
+
+/** A preset name: a prefix, or with a leading `*` a suffix (`*-NovaForgeSDK`). */
+export function nameMatches(name: string, pattern: string): boolean {
+  return pattern.startsWith('*') ? name.endsWith(pattern.slice(1)) : name.startsWith(pattern);
+}
 
 /** The Tagging API tags at most 20 resources a call. */
 const TAG_BATCH = 20;
@@ -80,7 +90,7 @@ export async function runTag(opts: TagOptions, deps: CommandDeps): Promise<numbe
           }
           for (const l of listed) {
             const ref = refOf(h, l.arn, region, home);
-            const prefix = prefixes.find((p) => ref.name.startsWith(p));
+            const prefix = prefixes.find((p) => nameMatches(ref.name, p));
             if (!prefix) continue;
             found.set(arnKey(l.arn), { arn: l.arn, type: h.type, region: ref.region, name: ref.name, prefix, status: 'planned', handler: h });
           }
