@@ -1,21 +1,8 @@
 import type { Agent, AgentActionGroup, AgentAliasSummary, AgentKnowledgeBaseSummary, BedrockAgentClient } from '@aws-sdk/client-bedrock-agent';
-import { lastSegment, parseArn } from '../aws/arn.js';
 import type { ResourceRef } from '../model.js';
-import {
-  AGENT_NOT_FOUND,
-  AGENT_PAGE,
-  agentClient,
-  agentSdk,
-  agentTags,
-  bedrockArn,
-  bedrockKnowledgeBase,
-  callerWhere,
-  every,
-  functionArn,
-  unique,
-  waitUntilNotFound,
-} from './bedrock-knowledge-base.js';
-import { describeOrGone, onResource, unlessGone, withoutMetadata } from './common.js';
+import { AGENT_NOT_FOUND, AGENT_PAGE, agentClient, agentSdk, agentTags, bedrockArn, bedrockName, functionArn, waitUntilAgentGone } from './bedrock-common.js';
+import { bedrockKnowledgeBase } from './bedrock-knowledge-base.js';
+import { callerWhere, describeOrGone, every, onResource, unique, unlessGone, withoutMetadata } from './common.js';
 import { GONE, type ActionNeed, type Child, type Gone, type HandlerContext, type Listed, type LiveResource, type ResourceHandler } from './handler.js';
 
 /** The alias every agent has for testing its DRAFT version: it goes with the agent and cannot be deleted alone. */
@@ -94,7 +81,7 @@ function usesOf(c: AgentConfig, ref: ResourceRef): string[] {
 /** Resolves once GetAgentAlias says the alias no longer exists; throws when it fails, on timeout or abort. */
 async function waitUntilAliasGone(client: BedrockAgentClient, ctx: HandlerContext, agentId: string, agentAliasId: string): Promise<void> {
   const { GetAgentAliasCommand } = await agentSdk();
-  await waitUntilNotFound(
+  await waitUntilAgentGone(
     client,
     ctx,
     `alias ${agentAliasId}`,
@@ -128,7 +115,7 @@ export const bedrockAgent: ResourceHandler = {
   references: ['iam:role', bedrockKnowledgeBase.type, 'lambda:function'],
   notFound: AGENT_NOT_FOUND,
   reads: ['ListAgents', 'GetAgent', 'ListTagsForResource', 'ListAgentAliases', 'ListAgentKnowledgeBases', 'ListAgentActionGroups', 'GetAgentActionGroup', 'GetAgentAlias'],
-  nameOf: (arn) => lastSegment(parseArn(arn)?.resource ?? arn),
+  nameOf: bedrockName,
 
   /** ListAgents gives ids (no ARN, no tags, no uses): the ARNs are built in the caller's account. */
   async list(ctx, region) {
@@ -212,7 +199,7 @@ export const bedrockAgent: ResourceHandler = {
   async waitUntilGone(ref, ctx) {
     const { GetAgentCommand } = await agentSdk();
     const client = await agentClient(ctx, ref.region);
-    await waitUntilNotFound(
+    await waitUntilAgentGone(
       client,
       ctx,
       `agent ${ref.name}`,

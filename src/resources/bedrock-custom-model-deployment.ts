@@ -1,7 +1,7 @@
 import type { BedrockClient, GetCustomModelDeploymentResponse } from '@aws-sdk/client-bedrock';
 import type { ResourceRef } from '../model.js';
-import { BEDROCK_NOT_FOUND, BEDROCK_PAGE, bedrock, bedrockCustomModel, bedrockTags } from './bedrock-custom-model.js';
-import { waitUntilBedrockGone } from './bedrock-provisioned-model.js';
+import { BEDROCK_NOT_FOUND, BEDROCK_PAGE, bedrock, bedrockName, bedrockTags, waitUntilBedrockGone } from './bedrock-common.js';
+import { bedrockCustomModel } from './bedrock-custom-model.js';
 import { describeOrGone, onResource, withoutMetadata } from './common.js';
 import { GONE, type Gone, type Listed, type ResourceHandler } from './handler.js';
 
@@ -52,7 +52,7 @@ export const bedrockCustomModelDeployment: ResourceHandler = {
   references: [bedrockCustomModel.type],
   notFound: BEDROCK_NOT_FOUND,
   reads: ['GetCustomModelDeployment', 'ListCustomModelDeployments', 'ListTagsForResource'],
-  nameOf: bedrockCustomModel.nameOf,
+  nameOf: bedrockName,
 
   /**
    * Every deployment of the region (1000 a page). The list names each one's model but not an update's

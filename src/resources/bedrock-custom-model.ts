@@ -1,41 +1,8 @@
-import type { BedrockClient } from '@aws-sdk/client-bedrock';
-import { lastSegment, parseArn } from '../aws/arn.js';
-import type { ResourceRef, Tags } from '../model.js';
+import { BEDROCK_NOT_FOUND, BEDROCK_PAGE, bedrock, bedrockIdentifier, bedrockName, bedrockTags } from './bedrock-common.js';
 import { describeOrGone, onResource, withoutMetadata } from './common.js';
-import { GONE, type Gone, type HandlerContext, type Listed, type ResourceHandler } from './handler.js';
+import { GONE, type Listed, type ResourceHandler } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-bedrock');
-
-/** What Bedrock answers for a model, job or ARN it does not know (Get, Delete, Stop, ListTagsForResource). */
-export const BEDROCK_NOT_FOUND = ['ResourceNotFoundException'];
-/** ListCustomModels and ListModelCustomizationJobs take up to 1000 a page. */
-export const BEDROCK_PAGE = 1000;
-
-export const bedrock = (ctx: HandlerContext, ref: Pick<ResourceRef, 'region'>): Promise<BedrockClient> => ctx.aws.get('bedrock', ref.region);
-
-/**
- * The identifier Bedrock's calls take for a model or job ARN. AWS's ARNs end in `<base-model>/<id>`
- * (`custom-model/amazon.nova-micro-v1:0:128k/abc123def456`, `custom-model/imported/<id>`) and name no
- * model: the ARN itself is sent, which every call accepts. An ARN of one segment
- * (`custom-model/<name>`, as moto makes them) ends in the name, which every call accepts too; moto
- * finds models and jobs in a URL path by name only.
- */
-export function bedrockIdentifier(arn: string): string {
-  const resource = parseArn(arn)?.resource ?? '';
-  const slash = resource.indexOf('/');
-  const rest = slash === -1 ? '' : resource.slice(slash + 1);
-  return rest && !rest.includes('/') ? rest : arn;
-}
-
-/** Its tags (ListTagsForResource: one page, at most 50 tags), or GONE when Bedrock does not know the ARN. */
-export async function bedrockTags(client: BedrockClient, arn: string): Promise<Tags | Gone> {
-  const { ListTagsForResourceCommand } = await sdk();
-  const out = await describeOrGone(BEDROCK_NOT_FOUND, () => client.send(new ListTagsForResourceCommand({ resourceARN: arn })));
-  if (out === GONE) return GONE;
-  const tags: Tags = {};
-  for (const t of out.tags ?? []) if (t.key !== undefined) tags[t.key] = t.value ?? '';
-  return tags;
-}
 
 /**
  * A Bedrock custom model (fine-tuned, distilled, continued pre-training, or a Nova model imported with
@@ -60,7 +27,7 @@ export const bedrockCustomModel: ResourceHandler = {
   references: [],
   notFound: BEDROCK_NOT_FOUND,
   reads: ['GetCustomModel', 'ListCustomModels', 'ListTagsForResource'],
-  nameOf: (arn) => lastSegment(parseArn(arn)?.resource ?? arn),
+  nameOf: bedrockName,
 
   /** The models this account owns (shared ones are not ours to delete). No tags in the list; no uses at all. */
   async list(ctx, region) {

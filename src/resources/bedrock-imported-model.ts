@@ -1,4 +1,4 @@
-import { BEDROCK_NOT_FOUND, BEDROCK_PAGE, bedrock, bedrockCustomModel, bedrockTags } from './bedrock-custom-model.js';
+import { BEDROCK_NOT_FOUND, BEDROCK_PAGE, bedrock, bedrockName, bedrockTags } from './bedrock-common.js';
 import { describeOrGone, onResource, withoutMetadata } from './common.js';
 import { GONE, type Listed, type ResourceHandler } from './handler.js';
 
@@ -28,7 +28,7 @@ export const bedrockImportedModel: ResourceHandler = {
   references: [],
   notFound: BEDROCK_NOT_FOUND,
   reads: ['GetImportedModel', 'ListImportedModels', 'ListTagsForResource'],
-  nameOf: bedrockCustomModel.nameOf,
+  nameOf: bedrockName,
 
   /** Every imported model of the region (1000 a page). No tags in the list; no uses at all. */
   async list(ctx, region) {

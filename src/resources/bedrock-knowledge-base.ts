@@ -1,118 +1,8 @@
 import type { BedrockAgentClient, DataSource, KnowledgeBase } from '@aws-sdk/client-bedrock-agent';
-import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
-import { formatArn, lastSegment, parseArn } from '../aws/arn.js';
-import type { AwsClients } from '../aws/clients.js';
-import { isErrorNamed } from '../aws/errors.js';
-import type { ResourceRef, Tags } from '../model.js';
-import { describeOrGone, onResource, unlessGone, withoutMetadata } from './common.js';
-import { GONE, waiterOptions, type Child, type Gone, type HandlerContext, type Listed, type LiveResource, type ResourceHandler } from './handler.js';
-
-/**
- * Agents for Amazon Bedrock (`bedrock-agent`): the knowledge base type, and what it shares with the
- * agent type (bedrock-agent.ts imports these helpers; there is no common file for this service).
- */
-
-export const agentSdk = () => import('@aws-sdk/client-bedrock-agent');
-
-/** What bedrock-agent answers for an agent, alias, knowledge base, data source or ARN it does not know. */
-export const AGENT_NOT_FOUND: readonly string[] = ['ResourceNotFoundException'];
-/** Every bedrock-agent List call takes up to 1000 a page. */
-export const AGENT_PAGE = 1000;
-/** Deletes of agents, aliases, knowledge bases and data sources take seconds to minutes. */
-const WAIT_DELAYS = { minDelay: 2, maxDelay: 15 };
-
-export const agentClient = (ctx: HandlerContext, region: string): Promise<BedrockAgentClient> => ctx.aws.get('bedrock-agent', region);
-
-/** Every item of every page of a bedrock-agent list call. */
-export async function every<P, T>(pages: AsyncIterable<P>, items: (page: P) => T[] | undefined): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of pages) out.push(...(items(page) ?? []));
-  return out;
-}
-
-export const unique = (list: readonly (string | undefined)[]): string[] => [...new Set(list.filter((x): x is string => Boolean(x)))];
-
-interface Where {
-  readonly partition: string;
-  readonly region: string;
-  readonly account: string;
-}
-
-const callers = new WeakMap<AwsClients, Promise<{ account: string; partition: string }>>();
-
-/**
- * The account and partition the run's credentials act in (STS GetCallerIdentity, once per run, a read
- * the core already allows): ListAgents and ListKnowledgeBases give ids, not ARNs, and the handler
- * context does not carry the account.
- */
-export async function callerWhere(ctx: HandlerContext, region: string): Promise<Where> {
-  let hit = callers.get(ctx.aws);
-  if (!hit) {
-    hit = (async () => {
-      const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-      const sts = await ctx.aws.get('sts', region);
-      const me = await sts.send(new GetCallerIdentityCommand({}));
-      const partition = parseArn(me.Arn ?? '')?.partition;
-      if (!me.Account || !partition) throw new Error('STS GetCallerIdentity named no account');
-      return { account: me.Account, partition };
-    })();
-    callers.set(ctx.aws, hit);
-    hit.catch(() => callers.delete(ctx.aws));
-  }
-  return { ...(await hit), region };
-}
-
-/** `arn:<partition>:bedrock:<region>:<account>:<resource>`: agents and knowledge bases live under `bedrock`. */
-export const bedrockArn = (w: Where, resource: string): string => formatArn({ ...w, service: 'bedrock', resource });
-
-/** A Lambda function's unqualified ARN (an action group or transformation may name a version or alias). */
-export function functionArn(arn: string | undefined): string | undefined {
-  const p = arn ? parseArn(arn) : undefined;
-  if (p?.service !== 'lambda' || !p.resource.startsWith('function:')) return undefined;
-  return formatArn({ ...p, resource: p.resource.split(':').slice(0, 2).join(':') });
-}
-
-/** An S3 bucket's ARN from `s3://bucket/key` or a bucket ARN. */
-export function bucketArn(partition: string, uriOrArn: string | undefined): string | undefined {
-  const bucket = /^s3:\/\/([^/]+)/.exec(uriOrArn ?? '')?.[1] ?? /^arn:[\w-]+:s3:::([^/]+)$/.exec(uriOrArn ?? '')?.[1];
-  return bucket ? `arn:${partition}:s3:::${bucket}` : undefined;
-}
-
-/** Its tags (bedrock-agent ListTagsForResource, one map), or GONE when the service does not know the ARN. */
-export async function agentTags(client: BedrockAgentClient, arn: string): Promise<Tags | Gone> {
-  const { ListTagsForResourceCommand } = await agentSdk();
-  const out = await describeOrGone(AGENT_NOT_FOUND, () => client.send(new ListTagsForResourceCommand({ resourceArn: arn })));
-  return out === GONE ? GONE : { ...out.tags };
-}
-
-/**
- * Resolves once `poll` says not found. A status in `failed` ends the wait with its reasons; any other
- * error of the poll (denied, throttled past the SDK's retries) ends it at once; throws on timeout or abort.
- */
-export async function waitUntilNotFound(
-  client: BedrockAgentClient,
-  ctx: HandlerContext,
-  what: string,
-  poll: () => Promise<{ status?: string | undefined; reasons?: readonly string[] | undefined }>,
-  failed: readonly string[],
-): Promise<void> {
-  const check = async (): Promise<WaiterResult> => {
-    try {
-      const now = await poll();
-      return { state: now.status && failed.includes(now.status) ? WaiterState.FAILURE : WaiterState.RETRY, reason: now };
-    } catch (err) {
-      return { state: isErrorNamed(err, ...AGENT_NOT_FOUND) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
-    }
-  };
-  const result = await createWaiter(waiterOptions(client, ctx, WAIT_DELAYS), {}, check);
-  if (result.state === WaiterState.FAILURE) {
-    const reason: unknown = result.reason;
-    if (reason instanceof Error) throw reason;
-    const { status, reasons } = reason as { status?: string; reasons?: readonly string[] };
-    throw new Error(`${what} is ${status ?? 'not deleted'}${reasons?.length ? `: ${reasons.join('; ')}` : ''}`);
-  }
-  checkExceptions(result);
-}
+import type { ResourceRef } from '../model.js';
+import { AGENT_NOT_FOUND, AGENT_PAGE, agentClient, agentSdk, agentTags, bedrockArn, bedrockName, functionArn, waitUntilAgentGone } from './bedrock-common.js';
+import { bucketArn, callerWhere, describeOrGone, every, onResource, unique, unlessGone, withoutMetadata } from './common.js';
+import { GONE, type Child, type Gone, type HandlerContext, type Listed, type LiveResource, type ResourceHandler } from './handler.js';
 
 /** What describe keeps of a knowledge base: GetKnowledgeBase's answer and each data source in full. */
 interface KnowledgeBaseConfig {
@@ -216,7 +106,7 @@ export const bedrockKnowledgeBase: ResourceHandler = {
   references: ['iam:role', 's3:bucket', 'lambda:function'],
   notFound: AGENT_NOT_FOUND,
   reads: ['ListKnowledgeBases', 'GetKnowledgeBase', 'ListTagsForResource', 'ListDataSources', 'GetDataSource'],
-  nameOf: (arn) => lastSegment(parseArn(arn)?.resource ?? arn),
+  nameOf: bedrockName,
 
   /** ListKnowledgeBases gives ids (no ARN, no tags, no uses): the ARNs are built in the caller's account. */
   async list(ctx, region) {
@@ -272,7 +162,7 @@ export const bedrockKnowledgeBase: ResourceHandler = {
     for (const dataSourceId of unique([...plannedSources(r), ...listed.map((d) => d.dataSourceId)])) {
       await steps.run({ name: 'delete-data-source', child: { kind: 'data-source', id: dataSourceId }, done: `deleted data source ${dataSourceId}` }, async () => {
         await unlessGone(AGENT_NOT_FOUND, () => client.send(new s.DeleteDataSourceCommand({ knowledgeBaseId, dataSourceId })));
-        await waitUntilNotFound(
+        await waitUntilAgentGone(
           client,
           ctx,
           `data source ${dataSourceId}`,
@@ -290,7 +180,7 @@ export const bedrockKnowledgeBase: ResourceHandler = {
   async waitUntilGone(ref: ResourceRef, ctx: HandlerContext) {
     const { GetKnowledgeBaseCommand } = await agentSdk();
     const client = await agentClient(ctx, ref.region);
-    await waitUntilNotFound(
+    await waitUntilAgentGone(
       client,
       ctx,
       `knowledge base ${ref.name}`,

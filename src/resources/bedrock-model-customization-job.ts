@@ -1,9 +1,8 @@
 import type { BedrockClient, GetModelCustomizationJobResponse } from '@aws-sdk/client-bedrock';
-import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
-import { isErrorNamed } from '../aws/errors.js';
 import type { ResourceRef } from '../model.js';
-import { BEDROCK_NOT_FOUND, BEDROCK_PAGE, bedrock, bedrockCustomModel, bedrockIdentifier, bedrockTags } from './bedrock-custom-model.js';
-import { describeOrGone, onResource, withoutMetadata } from './common.js';
+import { BEDROCK_NOT_FOUND, BEDROCK_PAGE, bedrock, bedrockIdentifier, bedrockName, bedrockTags } from './bedrock-common.js';
+import { bedrockCustomModel } from './bedrock-custom-model.js';
+import { describeOrGone, onResource, pollUntilDone, withoutMetadata } from './common.js';
 import { GONE, waiterOptions, type Gone, type HandlerContext, type Listed, type ResourceHandler } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-bedrock');
@@ -55,7 +54,7 @@ export const bedrockModelCustomizationJob: ResourceHandler = {
   references: ['iam:role', bedrockCustomModel.type],
   notFound: BEDROCK_NOT_FOUND,
   reads: ['GetModelCustomizationJob', 'ListModelCustomizationJobs', 'ListTagsForResource'],
-  nameOf: bedrockCustomModel.nameOf,
+  nameOf: bedrockName,
 
   /** The list says each job's status (a finished one uses nothing) but not its role: readUses reads a running one. */
   async list(ctx, region) {
@@ -121,15 +120,7 @@ export const bedrockModelCustomizationJob: ResourceHandler = {
   /** Resolves once the job has finished (Stopped, or Completed or Failed meanwhile) or is gone. */
   async waitUntilGone(ref: ResourceRef, ctx: HandlerContext) {
     const client = await bedrock(ctx, ref);
-    const check = async (c: BedrockClient, r: ResourceRef): Promise<WaiterResult> => {
-      try {
-        const job = await getJob(c, r);
-        return { state: finished(job.status) ? WaiterState.SUCCESS : WaiterState.RETRY, reason: job.status };
-      } catch (err) {
-        // Gone is as good as stopped; any other error (denied, throttled past the SDK's retries) ends the wait.
-        return { state: isErrorNamed(err, ...BEDROCK_NOT_FOUND) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
-      }
-    };
-    checkExceptions(await createWaiter(waiterOptions(client, ctx, WAIT_DELAYS), ref, check));
+    // Gone is as good as stopped; any other error (denied, throttled past the SDK's retries) ends the wait.
+    await pollUntilDone(waiterOptions(client, ctx, WAIT_DELAYS), ref, { read: async (c, r) => (await getJob(c, r)).status, done: finished, notFound: BEDROCK_NOT_FOUND });
   },
 };

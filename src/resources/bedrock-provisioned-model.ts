@@ -1,11 +1,10 @@
 import type { BedrockClient, GetProvisionedModelThroughputResponse } from '@aws-sdk/client-bedrock';
-import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
-import { isErrorNamed } from '../aws/errors.js';
 import type { ResourceRef } from '../model.js';
-import { BEDROCK_NOT_FOUND, BEDROCK_PAGE, bedrock, bedrockCustomModel, bedrockTags } from './bedrock-custom-model.js';
+import { BEDROCK_NOT_FOUND, BEDROCK_PAGE, bedrock, bedrockName, bedrockTags, waitUntilBedrockGone } from './bedrock-common.js';
+import { bedrockCustomModel } from './bedrock-custom-model.js';
 import { bedrockImportedModel } from './bedrock-imported-model.js';
 import { describeOrGone, onResource, withoutMetadata } from './common.js';
-import { GONE, waiterOptions, type Gone, type HandlerContext, type Listed, type ResourceHandler } from './handler.js';
+import { GONE, type Gone, type Listed, type ResourceHandler } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-bedrock');
 
@@ -14,27 +13,6 @@ const WAIT_DELAYS = { minDelay: 2, maxDelay: 15 };
 
 /** The model types of ours a Provisioned Throughput can serve (a foundation model is none of ours). */
 const SERVED = [bedrockCustomModel, bedrockImportedModel];
-
-/**
- * Polls `read` until Bedrock no longer knows the resource (not-found: done). Any answer, whatever its status,
- * means it is still there; any other error (denied, throttled past the SDK's retries) ends the wait at once.
- * Throws on failure, timeout or abort. For Bedrock deletes that have no status of their own to wait for.
- */
-export async function waitUntilBedrockGone(
-  client: BedrockClient,
-  ctx: HandlerContext,
-  delays: { minDelay: number; maxDelay: number },
-  read: () => Promise<{ status?: string | undefined }>,
-): Promise<void> {
-  const check = async (): Promise<WaiterResult> => {
-    try {
-      return { state: WaiterState.RETRY, reason: (await read()).status };
-    } catch (err) {
-      return { state: isErrorNamed(err, ...BEDROCK_NOT_FOUND) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
-    }
-  };
-  checkExceptions(await createWaiter(waiterOptions(client, ctx, delays), {}, check));
-}
 
 /**
  * The custom or imported models it serves: `modelArn`, and `desiredModelArn` (the model an update is moving
@@ -77,7 +55,7 @@ export const bedrockProvisionedModel: ResourceHandler = {
   references: SERVED.map((h) => h.type),
   notFound: BEDROCK_NOT_FOUND,
   reads: ['GetProvisionedModelThroughput', 'ListProvisionedModelThroughputs', 'ListTagsForResource'],
-  nameOf: bedrockCustomModel.nameOf,
+  nameOf: bedrockName,
 
   /** Every Provisioned Throughput of the region (1000 a page); the list says which model each serves. No tags. */
   async list(ctx, region) {

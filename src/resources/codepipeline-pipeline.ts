@@ -1,12 +1,9 @@
 import type { CodePipelineClient, GetPipelineOutput, PipelineDeclaration, PipelineExecutionSummary } from '@aws-sdk/client-codepipeline';
-import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
 import { formatArn, parseArn } from '../aws/arn.js';
-import { isErrorNamed } from '../aws/errors.js';
 import type { ResourceRef, Tags } from '../model.js';
-import { callerWhere } from './bedrock-knowledge-base.js';
 import { codebuildProject } from './codebuild-project.js';
 import { codeconnectionsConnection } from './codeconnections-connection.js';
-import { describeOrGone, onResource, unlessGone, withoutMetadata } from './common.js';
+import { callerWhere, describeOrGone, onResource, pollUntilDone, unlessGone, withoutMetadata } from './common.js';
 import { GONE, waiterOptions, type HandlerContext, type LiveResource, type ResourceHandler } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-codepipeline');
@@ -89,16 +86,12 @@ function plannedExecutions(r: LiveResource): string[] {
  * Resolves once no execution is InProgress or Stopping (the SDK has no waiter for executions). A pipeline
  * gone meanwhile has nothing left running; any other error ends the wait at once.
  */
-async function waitUntilSettled(client: CodePipelineClient, ctx: HandlerContext, pipelineName: string): Promise<void> {
-  const check = async (c: CodePipelineClient, input: { pipelineName: string }): Promise<WaiterResult> => {
-    try {
-      const left = await unsettledExecutions(c, input.pipelineName);
-      return { state: left.length === 0 ? WaiterState.SUCCESS : WaiterState.RETRY, reason: left };
-    } catch (err) {
-      return { state: isErrorNamed(err, ...NOT_FOUND) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
-    }
-  };
-  checkExceptions(await createWaiter(waiterOptions(client, ctx, WAIT_DELAYS), { pipelineName }, check));
+function waitUntilSettled(client: CodePipelineClient, ctx: HandlerContext, pipelineName: string): Promise<void> {
+  return pollUntilDone(waiterOptions(client, ctx, WAIT_DELAYS), { pipelineName }, {
+    read: (c, input) => unsettledExecutions(c, input.pipelineName),
+    done: (left) => left.length === 0,
+    notFound: NOT_FOUND,
+  });
 }
 
 /**

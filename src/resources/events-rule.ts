@@ -2,7 +2,8 @@ import type { EventBridgeClient, Target } from '@aws-sdk/client-eventbridge';
 import { lastSegment, parseArn } from '../aws/arn.js';
 import type { ResourceRef } from '../model.js';
 import { describeOrGone, onResource, unlessGone, withoutMetadata } from './common.js';
-import { allPages, DEFAULT_BUS, EVENTS_NOT_FOUND, EVENTS_PAGE, events, eventsEventBus, eventsTags, listEventBuses } from './events-event-bus.js';
+import { allPages, DEFAULT_BUS, EVENTS_NOT_FOUND, EVENTS_PAGE, events, eventsTags, listEventBuses } from './events-common.js';
+import { eventsEventBus } from './events-event-bus.js';
 import { GONE, type LiveResource, type Listed, type ResourceHandler, type Steps } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-eventbridge');

@@ -1,10 +1,7 @@
 import type { GlueClient, Job, JobRun } from '@aws-sdk/client-glue';
-import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
 import { formatArn, parseArn } from '../aws/arn.js';
-import { isErrorNamed } from '../aws/errors.js';
 import type { Tags } from '../model.js';
-import { bucketArn, callerWhere } from './bedrock-knowledge-base.js';
-import { describeOrGone, onResource } from './common.js';
+import { bucketArn, callerWhere, describeOrGone, onResource, pollUntilDone } from './common.js';
 import { GONE, waiterOptions, type HandlerContext, type Listed, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-glue');
@@ -98,16 +95,12 @@ async function stopRuns(client: GlueClient, r: LiveResource, ids: readonly strin
  * Resolves once no run of the job is starting, running, waiting or stopping (the SDK has no waiter for
  * job runs). A job gone meanwhile has nothing left running; any other error ends the wait at once.
  */
-async function waitUntilSettled(client: GlueClient, ctx: HandlerContext, JobName: string): Promise<void> {
-  const check = async (c: GlueClient, input: { JobName: string }): Promise<WaiterResult> => {
-    try {
-      const left = await unsettledRuns(c, input.JobName);
-      return { state: left.length === 0 ? WaiterState.SUCCESS : WaiterState.RETRY, reason: left };
-    } catch (err) {
-      return { state: isErrorNamed(err, ...NOT_FOUND) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
-    }
-  };
-  checkExceptions(await createWaiter(waiterOptions(client, ctx, WAIT_DELAYS), { JobName }, check));
+function waitUntilSettled(client: GlueClient, ctx: HandlerContext, JobName: string): Promise<void> {
+  return pollUntilDone(waiterOptions(client, ctx, WAIT_DELAYS), { JobName }, {
+    read: (c, input) => unsettledRuns(c, input.JobName),
+    done: (left) => left.length === 0,
+    notFound: NOT_FOUND,
+  });
 }
 
 /**

@@ -3,7 +3,7 @@ import { lastSegment, parseArn } from '../aws/arn.js';
 import { tagListToRecord } from '../tags.js';
 import { describeOrGone, onResource, unlessGone } from './common.js';
 import { GONE, type Listed, type LiveResource, type ResourceHandler } from './handler.js';
-import { IAM_NOT_FOUND, IAM_PAGE, iamClient, runEach, tagList } from './iam-role.js';
+import { IAM_NOT_FOUND, IAM_PAGE, iamClient, runEach, tagList } from './iam-common.js';
 
 const sdk = () => import('@aws-sdk/client-iam');
 

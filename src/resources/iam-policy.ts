@@ -5,7 +5,7 @@ import type { Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
 import { describeOrGone, onResource, parseDocument, unlessGone } from './common.js';
 import { GONE, type Child, type Listed, type LiveResource, type ResourceHandler } from './handler.js';
-import { CUSTOMER_POLICY_ARN, IAM_CONCURRENCY, IAM_NOT_FOUND, IAM_PAGE, iamClient, runEach, tagList } from './iam-role.js';
+import { CUSTOMER_POLICY_ARN, IAM_CONCURRENCY, IAM_NOT_FOUND, IAM_PAGE, iamClient, runEach, tagList } from './iam-common.js';
 
 const sdk = () => import('@aws-sdk/client-iam');
 

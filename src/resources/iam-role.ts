@@ -5,27 +5,11 @@ import { describeError, isErrorNamed } from '../aws/errors.js';
 import type { Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
 import { describeOrGone, onResource, parseDocument, unlessGone } from './common.js';
-import { GONE, type ActionNeed, type Child, type HandlerContext, type Listed, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
+import { GONE, type ActionNeed, type Child, type Listed, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
+import { CUSTOMER_POLICY_ARN, IAM_CONCURRENCY, IAM_NOT_FOUND, IAM_PAGE, iamClient, runEach, tagList } from './iam-common.js';
 
 const sdk = () => import('@aws-sdk/client-iam');
 type Sdk = Awaited<ReturnType<typeof sdk>>;
-
-/** IAM's page limit (MaxItems), and how many IAM calls one resource runs at once (shared by the IAM types). */
-export const IAM_PAGE = 1000;
-export const IAM_CONCURRENCY = 8;
-export const IAM_NOT_FOUND: readonly string[] = ['NoSuchEntity', 'NoSuchEntityException'];
-
-/** IAM is global: the client of whatever region the ref carries (the run's first region). */
-export const iamClient = (ctx: HandlerContext, region: string): Promise<IAMClient> => ctx.aws.get('iam', region);
-
-/**
- * A customer-managed policy's ARN (`policy/<path/>name` in a 12-digit account); AWS-managed policies
- * (`arn:aws:iam::aws:policy/...`) never match: no one may delete them.
- */
-export const CUSTOMER_POLICY_ARN = /^arn:[\w-]+:iam::\d{12}:policy\/(?:[^/]+\/)*[^/]+$/;
-
-/** Tags as IAM's Tag* calls take them. */
-export const tagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 /** `/` for `role/name`, `/a/b/` for `role/a/b/name`. */
 export function rolePath(arn: string): string {
@@ -121,30 +105,6 @@ function attachmentsOf(r: Pick<LiveResource, 'ref'>, a: AttachmentConfig): Attac
 
 /** What the plan saw attached (describe's config). */
 const planned = (r: LiveResource): Attachments => attachmentsOf(r, r.described.config as AttachmentConfig);
-
-/**
- * Runs destructive steps at most IAM_CONCURRENCY at once. After a failure no further step starts; the
- * ones under way finish (so that their `done` is known), then the first error is thrown.
- */
-export async function runEach(tasks: readonly (() => Promise<unknown>)[]): Promise<void> {
-  const limit = pLimit(IAM_CONCURRENCY);
-  let failed = false;
-  const results = await Promise.allSettled(
-    tasks.map((task) =>
-      limit(async () => {
-        if (failed) return;
-        try {
-          await task();
-        } catch (err) {
-          failed = true;
-          throw err;
-        }
-      }),
-    ),
-  );
-  const rejected = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (rejected) throw rejected.reason;
-}
 
 /** Removes the attachments, each as its own step (see runEach). */
 async function removeAttachments(s: Sdk, client: IAMClient, RoleName: string, a: Attachments, steps: Steps): Promise<void> {

@@ -1,11 +1,8 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
 import { createHash } from 'node:crypto';
-import pLimit from 'p-limit';
 import { formatArn, parseArn } from '../aws/arn.js';
-import { isErrorNamed } from '../aws/errors.js';
 import type { ResourceRef } from '../model.js';
-import { describeOrGone, onResource, optional, parseDocument, unlessGone, withoutMetadata } from './common.js';
+import { describeOrGone, every, onResource, optional, parseDocument, pollUntilDone, runBounded, unlessGone, withoutMetadata } from './common.js';
 import { GONE, waiterOptions, type HandlerContext, type LiveResource, type ResourceHandler } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-lambda');
@@ -23,20 +20,13 @@ const DOWNLOAD_TIMEOUT_MS = 60_000;
 
 const lambda = (ctx: HandlerContext, ref: ResourceRef): Promise<LambdaClient> => ctx.aws.get('lambda', ref.region);
 
-/** Every page of a Lambda list call. */
-async function all<P, T>(pages: AsyncIterable<P>, items: (page: P) => T[] | undefined): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of pages) out.push(...(items(page) ?? []));
-  return out;
-}
-
 /**
  * The function's event source mappings. Listed by function name (the client is in the function's
  * region): for an ARN there, moto answers []; AWS takes either.
  */
 async function mappingsOf(client: LambdaClient, FunctionName: string) {
   const { paginateListEventSourceMappings } = await sdk();
-  return all(paginateListEventSourceMappings({ client, pageSize: ESM_PAGE }, { FunctionName }), (p) => p.EventSourceMappings);
+  return every(paginateListEventSourceMappings({ client, pageSize: ESM_PAGE }, { FunctionName }), (p) => p.EventSourceMappings);
 }
 
 /** The UUIDs of the mappings describe read. */
@@ -48,36 +38,11 @@ function plannedMappings(r: LiveResource): string[] {
 /** Resolves once GetEventSourceMapping says the mapping no longer exists; throws on timeout or abort. */
 async function waitUntilMappingGone(client: LambdaClient, ctx: HandlerContext, UUID: string): Promise<void> {
   const { GetEventSourceMappingCommand } = await sdk();
-  const check = async (c: LambdaClient, input: { UUID: string }): Promise<WaiterResult> => {
-    try {
-      return { state: WaiterState.RETRY, reason: await c.send(new GetEventSourceMappingCommand(input)) };
-    } catch (err) {
-      // Gone is success; any other error (denied, throttled past the SDK's retries) ends the wait at once.
-      return { state: isErrorNamed(err, ...NOT_FOUND) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
-    }
-  };
-  checkExceptions(await createWaiter(waiterOptions(client, ctx, { minDelay: 1, maxDelay: 5 }), { UUID }, check));
-}
-
-/** Runs `body` for each item, a few at a time; after a failure starts no more, lets the running ones end, throws the first. */
-async function eachBounded<T>(items: readonly T[], limit: number, body: (item: T) => Promise<void>): Promise<void> {
-  const run = pLimit(limit);
-  let failed = false;
-  const results = await Promise.allSettled(
-    items.map((item) =>
-      run(async () => {
-        if (failed) return;
-        try {
-          await body(item);
-        } catch (err) {
-          failed = true;
-          throw err;
-        }
-      }),
-    ),
-  );
-  const rejected = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (rejected) throw rejected.reason;
+  // Gone is success; any other error (denied, throttled past the SDK's retries) ends the wait at once.
+  await pollUntilDone(waiterOptions(client, ctx, { minDelay: 1, maxDelay: 5 }), { UUID }, {
+    read: (c, input) => c.send(new GetEventSourceMappingCommand(input)),
+    notFound: NOT_FOUND,
+  });
 }
 
 /** The download's failure in words (fetch's own "fetch failed" hides the cause). */
@@ -140,7 +105,7 @@ export const lambdaFunction: ResourceHandler = {
   async list(ctx, region) {
     const { paginateListFunctions } = await sdk();
     const client = await ctx.aws.get('lambda', region);
-    const functions = await all(paginateListFunctions({ client, pageSize: FUNCTION_PAGE }, {}), (p) => p.Functions);
+    const functions = await every(paginateListFunctions({ client, pageSize: FUNCTION_PAGE }, {}), (p) => p.Functions);
     return functions.flatMap((f) => (f.FunctionArn ? [{ arn: f.FunctionArn, uses: usesOf(f, f.FunctionArn) }] : []));
   },
 
@@ -166,8 +131,8 @@ export const lambdaFunction: ResourceHandler = {
       client.send(new s.ListTagsCommand({ Resource: ref.arn })),
       mappingsOf(client, name),
       optional(NOT_FOUND, () => client.send(new s.GetPolicyCommand({ FunctionName }))),
-      all(s.paginateListAliases({ client, pageSize: ALIAS_PAGE }, { FunctionName: name }), (p) => p.Aliases),
-      all(s.paginateListVersionsByFunction({ client, pageSize: VERSION_PAGE }, { FunctionName: name }), (p) => p.Versions),
+      every(s.paginateListAliases({ client, pageSize: ALIAS_PAGE }, { FunctionName: name }), (p) => p.Aliases),
+      every(s.paginateListVersionsByFunction({ client, pageSize: VERSION_PAGE }, { FunctionName: name }), (p) => p.Versions),
       optional(NOT_FOUND, () => client.send(new s.GetFunctionUrlConfigCommand({ FunctionName }))),
       // No reserved concurrency is an empty answer, not an error.
       client.send(new s.GetFunctionConcurrencyCommand({ FunctionName })),
@@ -247,11 +212,14 @@ export const lambdaFunction: ResourceHandler = {
     // A mapping created since the plan would outlive DeleteFunction: list them again.
     const listed = (await mappingsOf(client, r.ref.name)).flatMap((m) => (m.UUID ? [m.UUID] : []));
     const uuids = [...new Set([...plannedMappings(r), ...listed])];
-    await eachBounded(uuids, ESM_CONCURRENCY, (UUID) =>
-      steps.run({ name: 'delete-event-source-mapping', child: { kind: 'event-source-mapping', id: UUID }, done: `deleted event source mapping ${UUID}` }, async () => {
-        await unlessGone(NOT_FOUND, () => client.send(new DeleteEventSourceMappingCommand({ UUID })));
-        await waitUntilMappingGone(client, ctx, UUID);
-      }),
+    await runBounded(
+      uuids.map((UUID) => () =>
+        steps.run({ name: 'delete-event-source-mapping', child: { kind: 'event-source-mapping', id: UUID }, done: `deleted event source mapping ${UUID}` }, async () => {
+          await unlessGone(NOT_FOUND, () => client.send(new DeleteEventSourceMappingCommand({ UUID })));
+          await waitUntilMappingGone(client, ctx, UUID);
+        }),
+      ),
+      ESM_CONCURRENCY,
     );
     await steps.run({ name: 'delete', done: `deleted function ${r.ref.name}` }, () => client.send(new DeleteFunctionCommand({ FunctionName: r.ref.arn })));
   },

@@ -1,8 +1,6 @@
 import { onResource } from './common.js';
 import type { LiveResource } from './handler.js';
-import { sagemakerType } from './sagemaker-common.js';
-import { waitUntilJobFinished } from './sagemaker-hyper-parameter-tuning-job.js';
-import { jobRetained, jobUses, listedJob, stopJob } from './sagemaker-training-job.js';
+import { jobRetained, jobUses, listedJob, sagemakerType, stopJob, waitUntilJobFinished } from './sagemaker-common.js';
 
 const statusOf = (r: LiveResource): unknown => r.described.config.AutoMLJobStatus;
 

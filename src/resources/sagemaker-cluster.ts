@@ -1,9 +1,7 @@
-import type { ClusterNodeSummary, DescribeClusterCommandOutput, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
+import type { ClusterNodeSummary, DescribeClusterCommandOutput } from '@aws-sdk/client-sagemaker';
 import { formatArn, parseArn } from '../aws/arn.js';
-import { isErrorNamed } from '../aws/errors.js';
 import type { LiveResource } from './handler.js';
-import { SAGEMAKER_NOT_FOUND, sagemakerType, type SageMakerSdk, type SageMakerWaiterOptions } from './sagemaker-common.js';
+import { sagemakerType, waitUntilSageMakerGone, type SageMakerSdk, type SageMakerWaiterOptions } from './sagemaker-common.js';
 
 /** ListClusterNodes' largest page. */
 const NODE_PAGE = 100;
@@ -22,18 +20,10 @@ function accessEntries(eksClusterArn: unknown): string | undefined {
  * cluster that turns Failed after Deleting failed its delete; one Failed before (a cluster whose creation
  * failed, a usual leftover) is still on its way out. Other errors end the wait at once.
  */
-function waitUntilClusterGone(s: SageMakerSdk, options: SageMakerWaiterOptions, ClusterName: string): Promise<unknown> {
-  let deleting = false;
-  const check = async (client: SageMakerClient, input: { ClusterName: string }): Promise<WaiterResult> => {
-    try {
-      const out = await client.send(new s.DescribeClusterCommand(input));
-      deleting ||= out.ClusterStatus === 'Deleting';
-      return { state: deleting && out.ClusterStatus === 'Failed' ? WaiterState.FAILURE : WaiterState.RETRY, reason: out.ClusterStatus };
-    } catch (err) {
-      return { state: isErrorNamed(err, ...SAGEMAKER_NOT_FOUND) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
-    }
-  };
-  return createWaiter(options, { ClusterName }, check).then(checkExceptions);
+function waitUntilClusterGone(s: SageMakerSdk, options: SageMakerWaiterOptions, ClusterName: string): Promise<void> {
+  return waitUntilSageMakerGone(options, { ClusterName }, async (client, input) => (await client.send(new s.DescribeClusterCommand(input))).ClusterStatus, {
+    failed: (status, deleting) => deleting && status === 'Failed',
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import type { CommandImpl } from '@smithy/core/client';
 import { formatArn, lastSegment, parseArn } from '../aws/arn.js';
 import type { ResourceRef, Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
-import { describeOrGone, onResource, withoutMetadata } from './common.js';
+import { describeOrGone, onResource, pollUntilDone, withoutMetadata } from './common.js';
 import {
   GONE,
   waiterOptions,
@@ -24,7 +24,11 @@ import {
   type TypeSettings,
 } from './handler.js';
 
-/** The SageMaker types are declarations: `sagemakerType({...})` builds the handler (this file is not a type). */
+/**
+ * The SageMaker types are declarations: `sagemakerType({...})` builds the handler (this file is not a
+ * type). What several SageMaker types share is here too: the wait for a delete the SDK has no waiter
+ * for, the jobs' stop and retention rules, MLflow's lost data.
+ */
 
 export const sagemakerSdk = () => import('@aws-sdk/client-sagemaker');
 export type SageMakerSdk = Awaited<ReturnType<typeof sagemakerSdk>>;
@@ -71,6 +75,122 @@ export async function sagemakerTags(sdk: SageMakerSdk, client: SageMakerClient, 
   for await (const page of sdk.paginateListTags({ client, pageSize: PAGE_SIZE }, { ResourceArn: arn })) tags.push(...(page.Tags ?? []));
   return tagListToRecord(tags);
 }
+
+/** How `waitUntilSageMakerGone` tells a failed delete: see there. */
+export interface SageMakerGoneOptions<S> {
+  /**
+   * Whether the state read means the delete failed: `true` fails the wait with that state as the
+   * waiter's reason (DeleteFailed...), an Error is thrown as it is (its message says why). `deleting`:
+   * an earlier poll read the status Deleting (for a `read` that answers the status: a Failed after
+   * Deleting is a failed delete, a Failed before it a failed creation still on its way out).
+   */
+  readonly failed?: (state: S, deleting: boolean) => boolean | Error | undefined;
+  /** An error of `read` other than a not-found: a waiter failure naming it ('waiter', the default), or thrown as it came ('thrown'). */
+  readonly otherErrors?: 'waiter' | 'thrown';
+}
+
+/**
+ * Resolves once a SageMaker resource the SDK has no waiter for is gone: `read` (its Describe, or the
+ * listing of what must go before it) fails with a SageMaker not-found, or answers GONE (an empty listing,
+ * a Deleted status still described). Every other state is polled again, unless `failed` says the delete
+ * failed; any other error ends the wait at once. Throws on failure, timeout or abort. For the kinds
+ * without an SDK waiter (inference components, monitoring schedules, hubs, clusters, domains and what is
+ * in them, MLflow servers and apps, projects, feature groups, model package groups, pipeline runs).
+ */
+export function waitUntilSageMakerGone<I extends object, S>(
+  options: SageMakerWaiterOptions,
+  input: I,
+  read: (client: SageMakerClient, input: I) => Promise<S | Gone>,
+  { failed, otherErrors = 'waiter' }: SageMakerGoneOptions<S> = {},
+): Promise<void> {
+  let deleting = false;
+  return pollUntilDone(options, input, {
+    read,
+    done: (now) => now === GONE,
+    notFound: SAGEMAKER_NOT_FOUND,
+    failed: (now) => {
+      const why = failed?.(now as S, deleting);
+      deleting ||= now === 'Deleting';
+      return why;
+    },
+    otherErrors,
+  });
+}
+
+/** A job in one of these states is over (Deleting: a DeleteTrainingJob under way, terminal jobs only). */
+export const JOB_FINISHED: readonly string[] = ['Completed', 'Failed', 'Stopped', 'Deleting'];
+/** A job runs, and needs its role, while InProgress or Stopping. */
+export const JOB_RUNNING: readonly string[] = ['InProgress', 'Stopping'];
+export const JOB_RETAINED = "retained by AWS: a finished job's record has no delete here; nothing to do";
+
+/** The role a job names, only while it runs: a finished job no longer needs it. */
+export const jobUses = (status: string | undefined, role: string | undefined): (string | undefined)[] => (JOB_RUNNING.includes(String(status)) ? [role] : []);
+
+/** A listed job: a finished one uses nothing (said at once), a running one is read for its role. */
+export const listedJob = (arn: string | undefined, status: string | undefined): string | Listed | undefined =>
+  arn && (JOB_RUNNING.includes(String(status)) ? arn : { arn, uses: [] });
+
+export const jobRetained = (status: unknown): string | undefined => (JOB_FINISHED.includes(String(status)) ? JOB_RETAINED : undefined);
+
+/** How a job's delete reads its status, stops it and waits until it has stopped. */
+export interface JobControl {
+  /** Describe: the status now (a not-found error goes through: the core then says gone). */
+  status(): Promise<string | undefined>;
+  stop(): Promise<unknown>;
+  /** The SDK's CompletedOrStopped waiter (or `waitUntilJobFinished`): it may give up on Failed, and on a job that vanished. */
+  waitUntilStopped(): Promise<unknown>;
+}
+
+/**
+ * The delete of a job: there is none. A job InProgress is stopped (its own step), and the delete waits
+ * until it is Stopped (or Completed or Failed meanwhile); a Stopping one is waited for; a finished one
+ * needs nothing. AWS keeps the record either way.
+ */
+export async function stopJob(steps: Steps, job: JobControl): Promise<void> {
+  let status = await job.status();
+  if (status === 'InProgress') {
+    status = await steps.run({ name: 'stop', done: "stopped; AWS keeps the job's record" }, async () => {
+      try {
+        await job.stop();
+        return 'Stopping';
+      } catch (err) {
+        // It finished between the read and the stop (AWS refuses to stop a finished job): nothing to stop.
+        const now = await job.status();
+        if (!JOB_FINISHED.includes(String(now))) throw err;
+        return now;
+      }
+    });
+  }
+  if (status !== 'Stopping') return;
+  try {
+    await job.waitUntilStopped();
+  } catch (err) {
+    // The waiter gives up on Failed: a job that failed while stopping has stopped all the same.
+    if (!JOB_FINISHED.includes(String(await job.status()))) throw err;
+  }
+}
+
+/**
+ * Resolves once `status` reads one of `finished` (Stopped, or Completed or Failed meanwhile), for the job
+ * kinds the SDK has no waiter for (tuning and AutoML jobs). Unlike `waitUntilSageMakerGone`, not-found is
+ * no success here: an error ends the wait at once and is thrown as it came (a vanished job's not-found
+ * too: the stop then reads the status again, and the core says gone).
+ */
+export function waitUntilJobFinished(options: SageMakerWaiterOptions, status: () => Promise<string | undefined>, finished = JOB_FINISHED): Promise<void> {
+  return pollUntilDone(options, {}, { read: () => status(), done: (now) => finished.includes(String(now)), notFound: [], otherErrors: 'thrown' });
+}
+
+/**
+ * What deleting an MLflow server or app loses: its tracking data (experiments, runs, metrics, its model
+ * registry) lives in the service, not in the backup. Its artifacts stay in the S3 artifact store.
+ */
+export const mlflowData = (artifactStore: unknown): Child[] => [
+  {
+    kind: 'mlflow-tracking-data',
+    id: '*',
+    lost: `experiments, runs and registered models: not in the backup (the artifacts in ${typeof artifactStore === 'string' && artifactStore ? artifactStore : 'its S3 artifact store'} stay)`,
+  },
+];
 
 /** What a custom delete is given besides the resource and its steps. */
 export interface SageMakerDeleteKit<D> {

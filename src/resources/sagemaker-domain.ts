@@ -7,12 +7,10 @@ import type {
   SpaceDetails,
   UserProfileDetails,
 } from '@aws-sdk/client-sagemaker';
-import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
-import { isErrorNamed } from '../aws/errors.js';
 import type { ResourceRef } from '../model.js';
-import { describeOrGone, unlessGone, withoutMetadata } from './common.js';
+import { describeOrGone, every, unlessGone, withoutMetadata } from './common.js';
 import { GONE, type Child, type Gone, type LiveResource, type ResourceHandler, type Steps, type TypeSettings } from './handler.js';
-import { SAGEMAKER_NOT_FOUND, sagemakerSdk, sagemakerType, siblingArn, type SageMakerSdk, type SageMakerWaiterOptions } from './sagemaker-common.js';
+import { SAGEMAKER_NOT_FOUND, sagemakerSdk, sagemakerType, siblingArn, waitUntilSageMakerGone, type SageMakerSdk } from './sagemaker-common.js';
 
 /** ListApps, ListSpaces and ListUserProfiles: their largest page. */
 const PAGE = 100;
@@ -22,41 +20,12 @@ const PAGE = 100;
  */
 const CHILD_NOT_FOUND: readonly string[] = ['ResourceNotFound'];
 
-/**
- * Resolves once `state` says GONE, or its call fails with a SageMaker not-found; fails at once on a
- * state in `failed` or on any other error; polls on every other state. For what the SDK has no waiter
- * for (Studio apps, spaces, user profiles, domains, MLflow servers and apps). Shared by the MLflow types.
- */
-export function waitUntilGoneBy<I extends object>(
-  options: SageMakerWaiterOptions,
-  input: I,
-  state: (client: SageMakerClient, input: I) => Promise<string | undefined | Gone>,
-  failed: readonly string[] = [],
-): Promise<unknown> {
-  const check = async (client: SageMakerClient, i: I): Promise<WaiterResult> => {
-    try {
-      const now = await state(client, i);
-      if (now === GONE) return { state: WaiterState.SUCCESS };
-      return { state: failed.includes(String(now)) ? WaiterState.FAILURE : WaiterState.RETRY, reason: now };
-    } catch (err) {
-      return { state: isErrorNamed(err, ...SAGEMAKER_NOT_FOUND) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
-    }
-  };
-  return createWaiter(options, input, check).then(checkExceptions);
-}
-
-/** Every page of a domain's listing. */
-async function all<P, T>(pages: AsyncIterable<P>, items: (page: P) => T[] | undefined): Promise<T[]> {
-  const out: T[] = [];
-  for await (const page of pages) out.push(...(items(page) ?? []));
-  return out;
-}
 const listApps = (s: SageMakerSdk, client: SageMakerClient, DomainIdEquals: string) =>
-  all(s.paginateListApps({ client, pageSize: PAGE }, { DomainIdEquals }), (p) => p.Apps);
+  every(s.paginateListApps({ client, pageSize: PAGE }, { DomainIdEquals }), (p) => p.Apps);
 const listSpaces = (s: SageMakerSdk, client: SageMakerClient, DomainIdEquals: string) =>
-  all(s.paginateListSpaces({ client, pageSize: PAGE }, { DomainIdEquals }), (p) => p.Spaces);
+  every(s.paginateListSpaces({ client, pageSize: PAGE }, { DomainIdEquals }), (p) => p.Spaces);
 const listProfiles = (s: SageMakerSdk, client: SageMakerClient, DomainIdEquals: string) =>
-  all(s.paginateListUserProfiles({ client, pageSize: PAGE }, { DomainIdEquals }), (p) => p.UserProfiles);
+  every(s.paginateListUserProfiles({ client, pageSize: PAGE }, { DomainIdEquals }), (p) => p.UserProfiles);
 
 /** A user profile in full (its own UserSettings: the execution role it names), for the backup and for `uses`. */
 type Profile = Omit<DescribeUserProfileCommandOutput, '$metadata'>;
@@ -86,6 +55,8 @@ const notDeleting = (x: { readonly Status?: string | undefined }): boolean => x.
 /** A listing's state for a wait: GONE when empty, Delete_Failed when one of them failed its delete, else still Deleting. */
 const leftOf = (left: readonly (SpaceDetails | UserProfileDetails)[]): string | Gone =>
   left.length === 0 ? GONE : left.some((x) => x.Status === 'Delete_Failed') ? 'Delete_Failed' : 'Deleting';
+/** What a domain, space or user profile whose delete failed says (the waits fail on it). */
+const deleteFailed = (status: string | undefined): boolean => status === 'Delete_Failed';
 
 /** An app of a user profile or of a space: `app/<domain>/<profile or space>/<app type>/<app name>` (the type lower-case, as AWS writes it). */
 const appArn = (ref: ResourceRef, a: AppDetails): string =>
@@ -184,7 +155,7 @@ const domain = sagemakerType({
   // The safe default; deleteSteps sends the RetentionPolicy the plan chose.
   delete: (s, id) => new s.DeleteDomainCommand({ DomainId: id, RetentionPolicy: { HomeEfsFileSystem: 'Retain' } }),
   waitUntilGone: (s, options, id) =>
-    waitUntilGoneBy(options, { DomainId: id }, async (client, input) => (await client.send(new s.DescribeDomainCommand(input))).Status, ['Delete_Failed']),
+    waitUntilSageMakerGone(options, { DomainId: id }, async (client, input) => (await client.send(new s.DescribeDomainCommand(input))).Status, { failed: deleteFailed }),
   children,
   // The delete lists each kind again (those calls take no resource), and deletes each child on its own ARN.
   actions: (r) => [
@@ -210,20 +181,20 @@ const domain = sagemakerType({
       client.send(new sdk.DeleteAppCommand({ DomainId, AppType: a.AppType, AppName: a.AppName, ...(a.SpaceName ? { SpaceName: a.SpaceName } : { UserProfileName: a.UserProfileName }) })),
     );
     if (apps.some((a) => !appSettled(a))) {
-      await waitUntilGoneBy(waiter, { DomainId }, async (c) => ((await listApps(sdk, c, DomainId)).some((a) => !appSettled(a)) ? 'apps not yet Deleted' : GONE));
+      await waitUntilSageMakerGone(waiter, { DomainId }, async (c) => ((await listApps(sdk, c, DomainId)).some((a) => !appSettled(a)) ? 'apps not yet Deleted' : GONE));
     }
 
     const spaces = await relist(() => listSpaces(sdk, client, DomainId));
     await removeEach(steps, 'space', spaces.filter(notDeleting), (s) => spaceArn(r.ref, s.SpaceName), (s) => `deleted space ${s.SpaceName}`, (s) =>
       client.send(new sdk.DeleteSpaceCommand({ DomainId, SpaceName: s.SpaceName })),
     );
-    if (spaces.length > 0) await waitUntilGoneBy(waiter, { DomainId }, async (c) => leftOf(await listSpaces(sdk, c, DomainId)), ['Delete_Failed']);
+    if (spaces.length > 0) await waitUntilSageMakerGone(waiter, { DomainId }, async (c) => leftOf(await listSpaces(sdk, c, DomainId)), { failed: deleteFailed });
 
     const profiles = await relist(() => listProfiles(sdk, client, DomainId));
     await removeEach(steps, 'user-profile', profiles.filter(notDeleting), (p) => profileArn(r.ref, p.UserProfileName), (p) => `deleted user profile ${p.UserProfileName}`, (p) =>
       client.send(new sdk.DeleteUserProfileCommand({ DomainId, UserProfileName: p.UserProfileName })),
     );
-    if (profiles.length > 0) await waitUntilGoneBy(waiter, { DomainId }, async (c) => leftOf(await listProfiles(sdk, c, DomainId)), ['Delete_Failed']);
+    if (profiles.length > 0) await waitUntilSageMakerGone(waiter, { DomainId }, async (c) => leftOf(await listProfiles(sdk, c, DomainId)), { failed: deleteFailed });
 
     await steps.run({ name: 'delete' }, () => client.send(new sdk.DeleteDomainCommand({ DomainId, RetentionPolicy: { HomeEfsFileSystem: retentionOf(r) } })));
   },

@@ -1,7 +1,6 @@
 import type { DescribeFeatureGroupCommandOutput } from '@aws-sdk/client-sagemaker';
 import { GONE, type Child, type LiveResource } from './handler.js';
-import { sagemakerType } from './sagemaker-common.js';
-import { waitUntilNotFound } from './sagemaker-model-package-group.js';
+import { sagemakerType, waitUntilSageMakerGone } from './sagemaker-common.js';
 
 type FeatureGroup = Partial<DescribeFeatureGroupCommandOutput>;
 
@@ -59,11 +58,14 @@ export const sagemakerFeatureGroup = sagemakerType({
   list: { paginator: (s) => s.paginateListFeatureGroups, arns: (page) => page.FeatureGroupSummaries?.map((g) => g.FeatureGroupArn) },
   delete: (s, name) => new s.DeleteFeatureGroupCommand({ FeatureGroupName: name }),
   waitUntilGone: (s, options, name) =>
-    waitUntilNotFound(
+    waitUntilSageMakerGone(
       options,
       { FeatureGroupName: name },
       (client, input) => client.send(new s.DescribeFeatureGroupCommand(input)),
-      (out) => (out.FeatureGroupStatus === 'DeleteFailed' ? `feature group ${name} is DeleteFailed${out.FailureReason ? `: ${out.FailureReason}` : ''}` : undefined),
+      {
+        failed: (out) => out.FeatureGroupStatus === 'DeleteFailed' && new Error(`feature group ${name} is DeleteFailed${out.FailureReason ? `: ${out.FailureReason}` : ''}`),
+        otherErrors: 'thrown',
+      },
     ),
   children: featureGroupChildren,
 

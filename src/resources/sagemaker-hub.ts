@@ -1,11 +1,8 @@
 import type { HubContentInfo, HubContentType, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
 import { formatArn, parseArn } from '../aws/arn.js';
-import { isErrorNamed } from '../aws/errors.js';
 import { describeOrGone, onResource, unlessGone } from './common.js';
 import { GONE, type Child, type LiveResource } from './handler.js';
-import { waitUntilDescribeGone } from './sagemaker-inference-component.js';
-import { SAGEMAKER_NOT_FOUND, sagemakerType, type SageMakerSdk, type SageMakerWaiterOptions } from './sagemaker-common.js';
+import { SAGEMAKER_NOT_FOUND, sagemakerType, waitUntilSageMakerGone, type SageMakerSdk, type SageMakerWaiterOptions } from './sagemaker-common.js';
 
 /** Every kind of hub content (ListHubContents takes one at a time). */
 const CONTENT_TYPES: readonly HubContentType[] = ['Model', 'Notebook', 'ModelReference', 'DataSet', 'JsonDoc'];
@@ -83,17 +80,16 @@ const contentArn = (r: LiveResource, c: HubContentInfo): string =>
  * PendingDelete), so that DeleteHub does not meet content still on its way out. Content that turns
  * DeleteFailed ends the wait; so does any error but not-found (a hub gone meanwhile has nothing left).
  */
-function waitUntilEmpty(s: SageMakerSdk, options: SageMakerWaiterOptions, HubName: string): Promise<unknown> {
-  const check = async (client: SageMakerClient, input: { HubName: string }): Promise<WaiterResult> => {
-    try {
+function waitUntilEmpty(s: SageMakerSdk, options: SageMakerWaiterOptions, HubName: string): Promise<void> {
+  return waitUntilSageMakerGone(
+    options,
+    { HubName },
+    async (client, input) => {
       const left = await latestContents(s, client, input.HubName);
-      const failed = left.some((c) => c.HubContentStatus === 'DeleteFailed');
-      return { state: failed ? WaiterState.FAILURE : left.length === 0 ? WaiterState.SUCCESS : WaiterState.RETRY, reason: left };
-    } catch (err) {
-      return { state: isErrorNamed(err, ...SAGEMAKER_NOT_FOUND) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
-    }
-  };
-  return createWaiter(options, { HubName }, check).then(checkExceptions);
+      return left.length === 0 ? GONE : left;
+    },
+    { failed: (left) => left.some((c) => c.HubContentStatus === 'DeleteFailed') },
+  );
 }
 
 /**
@@ -130,11 +126,11 @@ export const sagemakerHub = sagemakerType({
   },
   delete: (s, name) => new s.DeleteHubCommand({ HubName: name }),
   waitUntilGone: (s, options, name) =>
-    waitUntilDescribeGone(
+    waitUntilSageMakerGone(
       options,
       { HubName: name },
       async (client, input) => (await client.send(new s.DescribeHubCommand(input))).HubStatus,
-      (status) => status === 'DeleteFailed',
+      { failed: (status) => status === 'DeleteFailed' },
     ),
   protect: (r) => (isPublicHub(r.ref.name, r.described.config.HubArn) ? 'an AWS public hub (SageMakerPublicHub): never deleted' : undefined),
   children: (r) => contentsOf(r).map(childOf),

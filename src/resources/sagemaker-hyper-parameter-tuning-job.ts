@@ -1,30 +1,9 @@
-import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
 import { onResource } from './common.js';
 import type { LiveResource } from './handler.js';
-import { sagemakerType, type SageMakerWaiterOptions } from './sagemaker-common.js';
-import { JOB_FINISHED, JOB_RETAINED, jobUses, listedJob, stopJob } from './sagemaker-training-job.js';
+import { JOB_FINISHED, JOB_RETAINED, jobUses, listedJob, sagemakerType, stopJob, waitUntilJobFinished } from './sagemaker-common.js';
 
 /** A tuning job is over in these states too: a DeleteHyperParameterTuningJob that failed leaves the record. */
 export const TUNING_FINISHED: readonly string[] = [...JOB_FINISHED, 'DeleteFailed'];
-
-/**
- * Resolves once `status` reads one of `finished` (Stopped, or Completed or Failed meanwhile), for the job
- * kinds the SDK has no waiter for. An error ends the wait at once and is thrown as it came (a vanished
- * job's not-found too: the stop then reads the status again, and the core says gone).
- */
-export async function waitUntilJobFinished(options: SageMakerWaiterOptions, status: () => Promise<string | undefined>, finished = JOB_FINISHED): Promise<unknown> {
-  const check = async (): Promise<WaiterResult> => {
-    try {
-      const now = await status();
-      return { state: finished.includes(String(now)) ? WaiterState.SUCCESS : WaiterState.RETRY, reason: now };
-    } catch (err) {
-      return { state: WaiterState.FAILURE, reason: err };
-    }
-  };
-  const result = await createWaiter(options, {}, check);
-  if (result.state === WaiterState.FAILURE && result.reason instanceof Error) throw result.reason;
-  return checkExceptions(result);
-}
 
 const statusOf = (r: LiveResource): unknown => r.described.config.HyperParameterTuningJobStatus;
 

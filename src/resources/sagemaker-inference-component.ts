@@ -1,33 +1,4 @@
-import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
-import { isErrorNamed } from '../aws/errors.js';
-import { SAGEMAKER_NOT_FOUND, sagemakerType, siblingArn, type SageMakerWaiterOptions } from './sagemaker-common.js';
-
-/**
- * Resolves once `status` (a Describe) answers not-found: the resource is gone. It gives up when
- * `failed(status, deleting)` says the delete failed (`deleting`: Deleting was seen on an earlier poll);
- * any other error ends the wait at once. For the SageMaker types without an SDK waiter (inference
- * components, monitoring schedules, hubs); it belongs in sagemaker-common.ts, which this file does not own.
- */
-export function waitUntilDescribeGone<I extends object>(
-  options: SageMakerWaiterOptions,
-  input: I,
-  status: (client: SageMakerClient, input: I) => Promise<string | undefined>,
-  failed: (status: string | undefined, deleting: boolean) => boolean = () => false,
-): Promise<unknown> {
-  let deleting = false;
-  const check = async (client: SageMakerClient, i: I): Promise<WaiterResult> => {
-    try {
-      const now = await status(client, i);
-      const state = failed(now, deleting) ? WaiterState.FAILURE : WaiterState.RETRY;
-      deleting ||= now === 'Deleting';
-      return { state, reason: now };
-    } catch (err) {
-      return { state: isErrorNamed(err, ...SAGEMAKER_NOT_FOUND) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
-    }
-  };
-  return createWaiter(options, input, check).then(checkExceptions);
-}
+import { sagemakerType, siblingArn, waitUntilSageMakerGone } from './sagemaker-common.js';
 
 /**
  * A SageMaker inference component: a model deployed onto an endpoint's instances (it bills through
@@ -58,10 +29,10 @@ export const sagemakerInferenceComponent = sagemakerType({
   list: { paginator: (s) => s.paginateListInferenceComponents, arns: (page) => page.InferenceComponents?.map((c) => c.InferenceComponentArn) },
   delete: (s, name) => new s.DeleteInferenceComponentCommand({ InferenceComponentName: name }),
   waitUntilGone: (s, options, name) =>
-    waitUntilDescribeGone(
+    waitUntilSageMakerGone(
       options,
       { InferenceComponentName: name },
       async (client, input) => (await client.send(new s.DescribeInferenceComponentCommand(input))).InferenceComponentStatus,
-      (status, deleting) => deleting && status === 'Failed',
+      { failed: (status, deleting) => deleting && status === 'Failed' },
     ),
 });

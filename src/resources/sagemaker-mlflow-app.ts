@@ -1,7 +1,5 @@
 import { GONE, type ResourceHandler } from './handler.js';
-import { sagemakerType } from './sagemaker-common.js';
-import { waitUntilGoneBy } from './sagemaker-domain.js';
-import { mlflowData } from './sagemaker-mlflow-tracking-server.js';
+import { mlflowData, sagemakerType, waitUntilSageMakerGone } from './sagemaker-common.js';
 
 /**
  * A SageMaker MLflow app (serverless MLflow, added to the API in 2025: the installed SDK has
@@ -27,14 +25,14 @@ const app = sagemakerType({
   list: { paginator: (s) => s.paginateListMlflowApps, arns: (page) => page.Summaries?.filter((a) => a.Status !== 'Deleted').map((a) => a.Arn) },
   delete: (s, arn) => new s.DeleteMlflowAppCommand({ Arn: arn }),
   waitUntilGone: (s, options, arn) =>
-    waitUntilGoneBy(
+    waitUntilSageMakerGone(
       options,
       { Arn: arn },
       async (client, input) => {
         const status = (await client.send(new s.DescribeMlflowAppCommand(input))).Status;
         return status === 'Deleted' ? GONE : status;
       },
-      ['DeleteFailed'],
+      { failed: (status) => status === 'DeleteFailed' },
     ),
   children: (r) => mlflowData(r.described.config.ArtifactStoreUri),
 });

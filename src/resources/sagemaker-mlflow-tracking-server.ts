@@ -1,18 +1,4 @@
-import type { Child } from './handler.js';
-import { sagemakerType } from './sagemaker-common.js';
-import { waitUntilGoneBy } from './sagemaker-domain.js';
-
-/**
- * What deleting an MLflow server or app loses: its tracking data (experiments, runs, metrics, its model
- * registry) lives in the service, not in the backup. Its artifacts stay in the S3 artifact store.
- */
-export const mlflowData = (artifactStore: unknown): Child[] => [
-  {
-    kind: 'mlflow-tracking-data',
-    id: '*',
-    lost: `experiments, runs and registered models: not in the backup (the artifacts in ${typeof artifactStore === 'string' && artifactStore ? artifactStore : 'its S3 artifact store'} stay)`,
-  },
-];
+import { mlflowData, sagemakerType, waitUntilSageMakerGone } from './sagemaker-common.js';
 
 /**
  * A SageMaker managed MLflow tracking server (billed while it runs). AWS's clean-up guide
@@ -38,11 +24,11 @@ export const sagemakerMlflowTrackingServer = sagemakerType({
   list: { paginator: (s) => s.paginateListMlflowTrackingServers, arns: (page) => page.TrackingServerSummaries?.map((t) => t.TrackingServerArn) },
   delete: (s, name) => new s.DeleteMlflowTrackingServerCommand({ TrackingServerName: name }),
   waitUntilGone: (s, options, name) =>
-    waitUntilGoneBy(
+    waitUntilSageMakerGone(
       options,
       { TrackingServerName: name },
       async (client, input) => (await client.send(new s.DescribeMlflowTrackingServerCommand(input))).TrackingServerStatus,
-      ['DeleteFailed'],
+      { failed: (status) => status === 'DeleteFailed' },
     ),
   children: (r) => mlflowData(r.described.config.ArtifactStoreUri),
 });

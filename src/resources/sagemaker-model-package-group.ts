@@ -1,41 +1,10 @@
 import type { ModelPackageSummary, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
-import { isErrorNamed } from '../aws/errors.js';
 import { optional, parseDocument, unlessGone } from './common.js';
 import { GONE, type LiveResource } from './handler.js';
-import { SAGEMAKER_NOT_FOUND, sagemakerType, type SageMakerSdk, type SageMakerWaiterOptions } from './sagemaker-common.js';
+import { SAGEMAKER_NOT_FOUND, sagemakerType, waitUntilSageMakerGone, type SageMakerSdk, type SageMakerWaiterOptions } from './sagemaker-common.js';
 
 /** ListModelPackages' largest page. */
 const PACKAGE_PAGE = 100;
-
-/**
- * Resolves once `poll` fails with a SageMaker not-found (the resource is gone), or `done` says the state
- * it read is as good as gone. `failed` gives the reason when that state means the delete failed
- * (DeleteFailed), else undefined to poll again; any other error ends the wait at once with that error;
- * throws on timeout or abort. (A helper for the SageMaker types without an SDK waiter: the project and
- * feature group types use it too; it belongs in sagemaker-common.ts.)
- */
-export async function waitUntilNotFound<I extends object, D>(
-  options: SageMakerWaiterOptions,
-  input: I,
-  poll: (client: SageMakerClient, input: I) => Promise<D>,
-  failed: (out: D) => string | undefined,
-  done: (out: D) => boolean = () => false,
-): Promise<void> {
-  const check = async (client: SageMakerClient, i: I): Promise<WaiterResult> => {
-    try {
-      const out = await poll(client, i);
-      if (done(out)) return { state: WaiterState.SUCCESS, reason: out };
-      const why = failed(out);
-      return why === undefined ? { state: WaiterState.RETRY, reason: out } : { state: WaiterState.FAILURE, reason: new Error(why) };
-    } catch (err) {
-      return isErrorNamed(err, ...SAGEMAKER_NOT_FOUND) ? { state: WaiterState.SUCCESS } : { state: WaiterState.FAILURE, reason: err };
-    }
-  };
-  const result = await createWaiter(options, input, check);
-  if (result.state === WaiterState.FAILURE && result.reason instanceof Error) throw result.reason;
-  checkExceptions(result);
-}
 
 /** Every version registered in the group (ListModelPackages, every page). */
 async function versionsOf(s: SageMakerSdk, client: SageMakerClient, ModelPackageGroupName: string): Promise<ModelPackageSummary[]> {
@@ -49,16 +18,11 @@ async function versionsOf(s: SageMakerSdk, client: SageMakerClient, ModelPackage
  * Resolves once the group has no version left (a version's delete may take a moment: Deleting). A group
  * gone meanwhile has none; any other error ends the wait at once.
  */
-function waitUntilEmpty(s: SageMakerSdk, options: SageMakerWaiterOptions, ModelPackageGroupName: string): Promise<unknown> {
-  const check = async (client: SageMakerClient, input: { ModelPackageGroupName: string }): Promise<WaiterResult> => {
-    try {
-      const left = await versionsOf(s, client, input.ModelPackageGroupName);
-      return { state: left.length === 0 ? WaiterState.SUCCESS : WaiterState.RETRY, reason: left };
-    } catch (err) {
-      return { state: isErrorNamed(err, ...SAGEMAKER_NOT_FOUND) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
-    }
-  };
-  return createWaiter(options, { ModelPackageGroupName }, check).then(checkExceptions);
+function waitUntilEmpty(s: SageMakerSdk, options: SageMakerWaiterOptions, ModelPackageGroupName: string): Promise<void> {
+  return waitUntilSageMakerGone(options, { ModelPackageGroupName }, async (client, input) => {
+    const left = await versionsOf(s, client, input.ModelPackageGroupName);
+    return left.length === 0 ? GONE : left;
+  });
 }
 
 /** The ARNs of the versions describe found: the children. */
@@ -116,11 +80,11 @@ export const sagemakerModelPackageGroup = sagemakerType({
   },
   delete: (s, name) => new s.DeleteModelPackageGroupCommand({ ModelPackageGroupName: name }),
   waitUntilGone: (s, options, name) =>
-    waitUntilNotFound(
+    waitUntilSageMakerGone(
       options,
       { ModelPackageGroupName: name },
       (client, input) => client.send(new s.DescribeModelPackageGroupCommand(input)),
-      (out) => (out.ModelPackageGroupStatus === 'DeleteFailed' ? `model package group ${name} is DeleteFailed` : undefined),
+      { failed: (out) => out.ModelPackageGroupStatus === 'DeleteFailed' && new Error(`model package group ${name} is DeleteFailed`), otherErrors: 'thrown' },
     ),
   children: (r) => plannedVersions(r).map((id) => ({ kind: 'model-package', id, lost: VERSION_LOST })),
   // Listing the versions is authorized on `*`, deleting one on its own ARN (model-package/<group>/<version>).

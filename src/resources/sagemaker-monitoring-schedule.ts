@@ -1,7 +1,6 @@
 import { onResource, unlessGone } from './common.js';
 import { GONE } from './handler.js';
-import { waitUntilDescribeGone } from './sagemaker-inference-component.js';
-import { sagemakerType, siblingArn } from './sagemaker-common.js';
+import { sagemakerType, siblingArn, waitUntilSageMakerGone } from './sagemaker-common.js';
 
 /**
  * A SageMaker Model Monitor schedule: it starts a monitoring job (a processing job, billed) on its
@@ -37,7 +36,7 @@ export const sagemakerMonitoringSchedule = sagemakerType({
   list: { paginator: (s) => s.paginateListMonitoringSchedules, arns: (page) => page.MonitoringScheduleSummaries?.map((m) => m.MonitoringScheduleArn) },
   delete: (s, name) => new s.DeleteMonitoringScheduleCommand({ MonitoringScheduleName: name }),
   waitUntilGone: (s, options, name) =>
-    waitUntilDescribeGone(
+    waitUntilSageMakerGone(
       options,
       { MonitoringScheduleName: name },
       async (client, input) => (await client.send(new s.DescribeMonitoringScheduleCommand(input))).MonitoringScheduleStatus,

@@ -1,10 +1,8 @@
 import type { PipelineExecutionSummary, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
 import { lastSegment } from '../aws/arn.js';
-import { isErrorNamed } from '../aws/errors.js';
 import { describeOrGone, unlessGone } from './common.js';
 import { GONE, type LiveResource } from './handler.js';
-import { SAGEMAKER_NOT_FOUND, sagemakerType, type SageMakerSdk, type SageMakerWaiterOptions } from './sagemaker-common.js';
+import { SAGEMAKER_NOT_FOUND, sagemakerType, waitUntilSageMakerGone, type SageMakerSdk, type SageMakerWaiterOptions } from './sagemaker-common.js';
 
 /** ListPipelineExecutions' largest page. */
 const EXECUTION_PAGE = 100;
@@ -33,16 +31,11 @@ function executingArns(r: LiveResource): string[] {
  * executions). A pipeline gone meanwhile has nothing left running (its delete step then says gone);
  * any other error ends the wait at once.
  */
-function waitUntilSettled(s: SageMakerSdk, options: SageMakerWaiterOptions, PipelineName: string): Promise<unknown> {
-  const check = async (client: SageMakerClient, input: { PipelineName: string }): Promise<WaiterResult> => {
-    try {
-      const left = await unsettledExecutions(s, client, input.PipelineName);
-      return { state: left.length === 0 ? WaiterState.SUCCESS : WaiterState.RETRY, reason: left };
-    } catch (err) {
-      return { state: isErrorNamed(err, ...SAGEMAKER_NOT_FOUND) ? WaiterState.SUCCESS : WaiterState.FAILURE, reason: err };
-    }
-  };
-  return createWaiter(options, { PipelineName }, check).then(checkExceptions);
+function waitUntilSettled(s: SageMakerSdk, options: SageMakerWaiterOptions, PipelineName: string): Promise<void> {
+  return waitUntilSageMakerGone(options, { PipelineName }, async (client, input) => {
+    const left = await unsettledExecutions(s, client, input.PipelineName);
+    return left.length === 0 ? GONE : left;
+  });
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { LiveResource } from './handler.js';
 import { onResource } from './common.js';
-import { sagemakerType } from './sagemaker-common.js';
-import { jobRetained, jobUses, listedJob, stopJob } from './sagemaker-training-job.js';
+import { jobRetained, jobUses, listedJob, sagemakerType, stopJob } from './sagemaker-common.js';
 
 const statusOf = (r: LiveResource): unknown => r.described.config.ProcessingJobStatus;
 

@@ -1,7 +1,6 @@
 import type { DescribeProjectCommandOutput } from '@aws-sdk/client-sagemaker';
 import { GONE, type Child, type LiveResource, type ResourceHandler } from './handler.js';
-import { sagemakerType } from './sagemaker-common.js';
-import { waitUntilNotFound } from './sagemaker-model-package-group.js';
+import { sagemakerType, waitUntilSageMakerGone } from './sagemaker-common.js';
 
 type Project = Partial<DescribeProjectCommandOutput>;
 
@@ -67,12 +66,14 @@ const base = sagemakerType({
   list: { paginator: (s) => s.paginateListProjects, arns: (page) => page.ProjectSummaryList?.map((p) => p.ProjectArn) },
   delete: (s, name) => new s.DeleteProjectCommand({ ProjectName: name }),
   waitUntilGone: (s, options, name) =>
-    waitUntilNotFound(
+    waitUntilSageMakerGone(
       options,
       { ProjectName: name },
-      (client, input) => client.send(new s.DescribeProjectCommand(input)),
-      (out) => (out.ProjectStatus === 'DeleteFailed' ? failure(out) : undefined),
-      (out) => out.ProjectStatus === 'DeleteCompleted',
+      async (client, input) => {
+        const out = await client.send(new s.DescribeProjectCommand(input));
+        return out.ProjectStatus === 'DeleteCompleted' ? GONE : out;
+      },
+      { failed: (out) => out.ProjectStatus === 'DeleteFailed' && new Error(failure(out)), otherErrors: 'thrown' },
     ),
   children: projectChildren,
 

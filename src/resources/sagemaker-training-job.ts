@@ -1,61 +1,6 @@
-import type { Listed, LiveResource, Steps } from './handler.js';
+import type { LiveResource } from './handler.js';
 import { onResource } from './common.js';
-import { sagemakerType } from './sagemaker-common.js';
-
-/** What the SageMaker job types share (training here, processing in its own file). */
-
-/** A job in one of these states is over (Deleting: a DeleteTrainingJob under way, terminal jobs only). */
-export const JOB_FINISHED: readonly string[] = ['Completed', 'Failed', 'Stopped', 'Deleting'];
-/** A job runs, and needs its role, while InProgress or Stopping. */
-export const JOB_RUNNING: readonly string[] = ['InProgress', 'Stopping'];
-export const JOB_RETAINED = "retained by AWS: a finished job's record has no delete here; nothing to do";
-
-/** The role a job names, only while it runs: a finished job no longer needs it. */
-export const jobUses = (status: string | undefined, role: string | undefined): (string | undefined)[] => (JOB_RUNNING.includes(String(status)) ? [role] : []);
-
-/** A listed job: a finished one uses nothing (said at once), a running one is read for its role. */
-export const listedJob = (arn: string | undefined, status: string | undefined): string | Listed | undefined =>
-  arn && (JOB_RUNNING.includes(String(status)) ? arn : { arn, uses: [] });
-
-export const jobRetained = (status: unknown): string | undefined => (JOB_FINISHED.includes(String(status)) ? JOB_RETAINED : undefined);
-
-/** How a job's delete reads its status, stops it and waits until it has stopped. */
-export interface JobControl {
-  /** Describe: the status now (a not-found error goes through: the core then says gone). */
-  status(): Promise<string | undefined>;
-  stop(): Promise<unknown>;
-  /** The SDK's CompletedOrStopped waiter: it gives up on Failed, and on a job that vanished. */
-  waitUntilStopped(): Promise<unknown>;
-}
-
-/**
- * The delete of a job: there is none. A job InProgress is stopped (its own step), and the delete waits
- * until it is Stopped (or Completed or Failed meanwhile); a Stopping one is waited for; a finished one
- * needs nothing. AWS keeps the record either way.
- */
-export async function stopJob(steps: Steps, job: JobControl): Promise<void> {
-  let status = await job.status();
-  if (status === 'InProgress') {
-    status = await steps.run({ name: 'stop', done: "stopped; AWS keeps the job's record" }, async () => {
-      try {
-        await job.stop();
-        return 'Stopping';
-      } catch (err) {
-        // It finished between the read and the stop (AWS refuses to stop a finished job): nothing to stop.
-        const now = await job.status();
-        if (!JOB_FINISHED.includes(String(now))) throw err;
-        return now;
-      }
-    });
-  }
-  if (status !== 'Stopping') return;
-  try {
-    await job.waitUntilStopped();
-  } catch (err) {
-    // The waiter gives up on Failed: a job that failed while stopping has stopped all the same.
-    if (!JOB_FINISHED.includes(String(await job.status()))) throw err;
-  }
-}
+import { jobRetained, jobUses, listedJob, sagemakerType, stopJob } from './sagemaker-common.js';
 
 const statusOf = (r: LiveResource): unknown => r.described.config.TrainingJobStatus;
 

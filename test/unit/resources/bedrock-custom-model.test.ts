@@ -1,7 +1,8 @@
 import { BedrockClient, DeleteCustomModelCommand, GetCustomModelCommand, ListCustomModelsCommand, ListTagsForResourceCommand } from '@aws-sdk/client-bedrock';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { bedrockCustomModel as handler, bedrockIdentifier } from '../../../src/resources/bedrock-custom-model.js';
+import { bedrockIdentifier } from '../../../src/resources/bedrock-common.js';
+import { bedrockCustomModel as handler } from '../../../src/resources/bedrock-custom-model.js';
 import { GONE } from '../../../src/resources/handler.js';
 import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../helpers/context.js';
 

@@ -11,7 +11,9 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { bucketArn, bedrockKnowledgeBase as handler, functionArn, vectorStoreOf } from '../../../src/resources/bedrock-knowledge-base.js';
+import { functionArn } from '../../../src/resources/bedrock-common.js';
+import { bedrockKnowledgeBase as handler, vectorStoreOf } from '../../../src/resources/bedrock-knowledge-base.js';
+import { bucketArn } from '../../../src/resources/common.js';
 import { GONE, type Described } from '../../../src/resources/handler.js';
 import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../helpers/context.js';
 

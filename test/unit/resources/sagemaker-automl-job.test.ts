@@ -12,7 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GONE } from '../../../src/resources/handler.js';
 import { sagemakerAutomlJob as handler } from '../../../src/resources/sagemaker-automl-job.js';
-import { JOB_RETAINED } from '../../../src/resources/sagemaker-training-job.js';
+import { JOB_RETAINED } from '../../../src/resources/sagemaker-common.js';
 import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../helpers/context.js';
 
 const sm = mockClient(SageMakerClient);

@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GONE } from '../../../src/resources/handler.js';
 import { sagemakerProcessingJob as handler } from '../../../src/resources/sagemaker-processing-job.js';
-import { JOB_RETAINED } from '../../../src/resources/sagemaker-training-job.js';
+import { JOB_RETAINED } from '../../../src/resources/sagemaker-common.js';
 import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../helpers/context.js';
 
 const sm = mockClient(SageMakerClient);

@@ -10,7 +10,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GONE } from '../../../src/resources/handler.js';
-import { JOB_RETAINED, sagemakerTrainingJob as handler } from '../../../src/resources/sagemaker-training-job.js';
+import { JOB_RETAINED } from '../../../src/resources/sagemaker-common.js';
+import { sagemakerTrainingJob as handler } from '../../../src/resources/sagemaker-training-job.js';
 import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../helpers/context.js';
 
 const sm = mockClient(SageMakerClient);

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GONE } from '../../../src/resources/handler.js';
 import { sagemakerModel } from '../../../src/resources/sagemaker-model.js';
-import { JOB_RETAINED } from '../../../src/resources/sagemaker-training-job.js';
+import { JOB_RETAINED } from '../../../src/resources/sagemaker-common.js';
 import { sagemakerTransformJob as handler } from '../../../src/resources/sagemaker-transform-job.js';
 import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../helpers/context.js';
 
