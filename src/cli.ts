@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, NovaError } from './errors.js';
-import { printError, printLines, terminalAttached } from './ui/console.js';
+import { printError, printLines, quietOnClosedPipe, terminalAttached } from './ui/console.js';
 import { VERSION } from './version.js';
 
 // The SDK warns on every run that releases after January 2027 will need Node 22; the versions this
@@ -56,9 +56,17 @@ const awsOptions = (c: Command): Command =>
     .option('--profile <name>', 'AWS profile to use')
     .option('--endpoint-url <url>', 'send every AWS call to this endpoint (emulators); AWS_ENDPOINT_URL works too')
     .option('--account <id>', 'refuse to run unless the credentials belong to this account')
+    .option('--allow-account <id>', 'refuse to run unless the credentials belong to one of these accounts; repeatable', collect)
+    .option('--block-account <id>', 'never run in this account; repeatable', collect)
+    .option('--allow-prod-alias', "run even if the account's alias contains \"prod\" (refused by default)")
     .option('--json', 'print the report as one JSON document on stdout (logs go to stderr)')
     .option('--debug', 'log every AWS call attempt on stderr: service, operation, region, attempt, status, time')
     .addOption(new Option('--wait-timeout <seconds>', 'longest wait for each asynchronous step of a delete (a notebook has up to three)').default('1800'));
+
+const limitOptions = (c: Command): Command =>
+  c
+    .option('--max-resources <n>', 'refuse a plan that deletes more than n resources')
+    .option('--expect-count <n|service:type=n>', 'refuse unless the plan deletes exactly n resources (or n of the type); repeatable', collect);
 
 const confirmOptions = (c: Command): Command =>
   c
@@ -77,6 +85,7 @@ function normalize(raw: Record<string, unknown>): Record<string, unknown> {
     assumeAbsent: raw.assumeAbsent ?? [],
     dryRun: raw.dryRun === true,
     allRegions: raw.allRegions === true,
+    allowProdAlias: raw.allowProdAlias === true,
     deleteSharedLogGroups: raw.deleteSharedLogGroups === true,
     deleteStudioEfs: raw.deleteStudioEfs === true,
     deleteOwnedLogGroups: raw.deleteOwnedLogGroups === true,
@@ -102,6 +111,7 @@ export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
     .exitOverride();
   selectionOptions(program);
   awsOptions(program);
+  limitOptions(program);
   confirmOptions(program);
   program
     .option('--dry-run', 'show what would be deleted and why; change nothing, write no backup')
@@ -117,27 +127,31 @@ export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
   const plan = program.command('plan').description('write the plan (what would be deleted, and why the rest stays) without changing anything');
   selectionOptions(plan);
   awsOptions(plan);
+  limitOptions(plan);
   plan.option('-o, --out <file>', 'write the plan document here (JSON, mode 0600; never overwrites)').action(async (raw: Record<string, unknown>) => {
-    const [{ parseSelection, parseAwsOptions }, { runClean }, { registry }] = await Promise.all([import('./options.js'), import('./commands/clean.js'), import('./resources/index.js')]);
+    const [{ parseSelection, parseAwsOptions, parseLimits }, { runClean }, { registry }] = await Promise.all([import('./options.js'), import('./commands/clean.js'), import('./resources/index.js')]);
     const r = normalize(raw);
     const selection = parseSelection(r, registry.handlers.map((h) => h.type));
     const aws = parseAwsOptions(r);
+    const limits = parseLimits(r, registry.handlers.map((h) => h.type));
     if (raw.out !== undefined && (typeof raw.out !== 'string' || raw.out === '')) throw new NovaError('--out: give a file name');
     const out = raw.out as string | undefined;
-    setExit(await runClean({ ...selection, ...aws, interactive: false, yes: true, backupDir: '', dryRun: true, out, command: 'plan' }, await deps(aws.json, true, signal)));
+    setExit(await runClean({ ...selection, ...aws, limits, interactive: false, yes: true, backupDir: '', dryRun: true, out, command: 'plan' }, await deps(aws.json, true, signal)));
   });
 
   const apply = program.command('apply').description('carry out a plan written by `plan --out`, and nothing else').argument('<plan>', 'the plan file');
   awsOptions(apply);
+  limitOptions(apply);
   confirmOptions(apply);
   apply.option('-r, --region <region>', 'refuse unless each is one of the plan\'s regions', collect).action(async (file: string, raw: Record<string, unknown>) => {
-    const [{ parseAwsOptions, parseConfirmOptions }, { runApply }] = await Promise.all([import('./options.js'), import('./commands/apply.js')]);
+    const [{ parseAwsOptions, parseConfirmOptions, parseLimits }, { runApply }, { registry }] = await Promise.all([import('./options.js'), import('./commands/apply.js'), import('./resources/index.js')]);
     const r = normalize(raw);
     const aws = parseAwsOptions(r);
     const confirm = parseConfirmOptions(r);
+    const limits = parseLimits(r, registry.handlers.map((h) => h.type));
     if (confirm.interactive && !terminalAttached()) throw new NovaError('--interactive needs a terminal to ask in');
     const regions = (r.region as string[]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
-    setExit(await runApply({ ...aws, ...confirm, file, regions }, await deps(aws.json, confirm.yes, signal)));
+    setExit(await runApply({ ...aws, ...confirm, file, regions, limits }, await deps(aws.json, confirm.yes, signal)));
   });
 
   const resume = program
@@ -152,10 +166,26 @@ export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
     setExit(await runResume({ ...aws, file, yes: r.yes === true }, await deps(aws.json, r.yes === true, signal)));
   });
 
+  const restore = program
+    .command('restore')
+    .description('re-create what a backup can bring back (what exists is left as it is), and list what it cannot')
+    .argument('<backup>', 'the backup (.json) a run wrote')
+    .option('--only <arn>', 'only this resource of the backup, repeatable', collect)
+    .option('--dry-run', 'show what would be re-created; change nothing')
+    .option('-y, --yes', 'ask nothing (required when there is no terminal)');
+  awsOptions(restore);
+  restore.action(async (file: string, raw: Record<string, unknown>) => {
+    const [{ parseAwsOptions }, { runRestore }] = await Promise.all([import('./options.js'), import('./commands/restore.js')]);
+    const r = normalize(raw);
+    const aws = parseAwsOptions(r);
+    const only = ((raw.only as string[] | undefined) ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+    setExit(await runRestore({ ...aws, file, only, dryRun: r.dryRun === true, yes: r.yes === true }, await deps(aws.json, r.yes === true || r.dryRun === true, signal)));
+  });
+
   const tag = program
     .command('tag')
     .description('tag resources found by their names (untagged Nova leftovers), so that the next cleanup is tag-scoped; never deletes')
-    .option('--name-prefix <prefix>', 'a name prefix to look for, repeatable', collect)
+    .option('--name-prefix <prefix>', 'a name prefix to look for, repeatable (a leading * matches the end of the name)', collect)
     .addOption(new Option('--preset <name>', "names a known tool gives what it creates ('nova': the Nova customization SDK)").choices(['nova']))
     .option('-t, --tag <Key=Value>', 'the tag to add, repeatable (a value is required)', collect)
     .option('--type <service:type>', 'only these types, repeatable', collect)
@@ -200,6 +230,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  quietOnClosedPipe();
 
   let code: number = ExitCode.Ok;
   const program = buildProgram(abort.signal, (c) => (code = c));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NovaError } from './errors.js';
 import type { TagFilter } from './model.js';
+import type { AccountPolicy, Limits } from './run/guards.js';
 
 /** How the run reaches AWS: shared by every command that calls it. */
 export interface AwsOptions {
@@ -11,6 +12,8 @@ export interface AwsOptions {
   readonly waitTimeout: number;
   /** `--debug`: log each AWS call attempt. */
   readonly debug?: boolean | undefined;
+  /** `--allow-account`, `--block-account`, `--allow-prod-alias`: always set by the CLI's parser; absent, no check. */
+  readonly accountPolicy?: AccountPolicy | undefined;
 }
 
 /** What to look for: `clean` and `plan`. */
@@ -35,6 +38,8 @@ export interface ConfirmOptions {
 
 export interface CleanOptions extends AwsOptions, SelectionOptions, ConfirmOptions {
   readonly dryRun: boolean;
+  /** `--max-resources`, `--expect-count`. */
+  readonly limits?: Limits | undefined;
 }
 
 /** The explicit way to ask for an empty tag value: `--tag 'Key=""'`. */
@@ -81,10 +86,14 @@ const printable = (s: string): string =>
 
 const typePattern = /^[a-z0-9-]+:([a-z0-9-]+|\*)$/;
 
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 const awsSchema = {
   profile: z.string().min(1).optional(),
   endpointUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+  account: accountId.optional(),
+  allowAccount: z.array(accountId).default([]),
+  blockAccount: z.array(accountId).default([]),
+  allowProdAlias: z.boolean().default(false),
   json: z.boolean().default(false),
   waitTimeout: z.coerce.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(1, 'must be at least 1').max(86_400, 'must be at most 86400 (a day)').default(1800),
 };
@@ -99,6 +108,14 @@ const selectionSchema = {
   deleteStudioEfs: z.boolean().default(false),
   deleteOwnedLogGroups: z.boolean().default(false),
   assumeAbsent: z.array(z.string().regex(typePattern, 'must look like service:type or service:*')).default([]),
+};
+const limitSchema = {
+  maxResources: z
+    .string()
+    .regex(/^[1-9]\d{0,8}$/, 'must be a whole number of resources, at least 1 (use --dry-run to delete nothing)')
+    .transform(Number)
+    .optional(),
+  expectCount: z.array(z.string().regex(/^(?:[a-z0-9-]+:[a-z0-9-]+=)?\d{1,9}$/, 'must be N (the total) or service:type=N, N a whole number')).default([]),
 };
 const confirmSchema = {
   interactive: z.boolean().default(false),
@@ -119,6 +136,10 @@ const flagNames: Record<string, string> = {
   out: '--out',
   discovery: '--discovery',
   assumeAbsent: '--assume-absent',
+  allowAccount: '--allow-account',
+  blockAccount: '--block-account',
+  maxResources: '--max-resources',
+  expectCount: '--expect-count',
 };
 
 function parseWith<S extends z.ZodRawShape>(shape: S, raw: Record<string, unknown>): z.infer<z.ZodObject<S>> {
@@ -134,7 +155,34 @@ function parseWith<S extends z.ZodRawShape>(shape: S, raw: Record<string, unknow
 
 export function parseAwsOptions(raw: Record<string, unknown>): AwsOptions {
   const o = parseWith(awsSchema, raw);
-  return { profile: o.profile, endpointUrl: o.endpointUrl, account: o.account, json: o.json, waitTimeout: o.waitTimeout, debug: raw.debug === true };
+  const both = o.allowAccount.find((a) => o.blockAccount.includes(a));
+  if (both) throw new NovaError(`--allow-account and --block-account both name ${both}; choose one`);
+  const accountPolicy = { allow: [...new Set(o.allowAccount)], block: [...new Set(o.blockAccount)], allowProdAlias: o.allowProdAlias };
+  return { profile: o.profile, endpointUrl: o.endpointUrl, account: o.account, json: o.json, waitTimeout: o.waitTimeout, debug: raw.debug === true, accountPolicy };
+}
+
+/** `--max-resources N` and `--expect-count N` / `--expect-count service:type=N` (repeatable): `clean`, `plan`, `apply`. */
+export function parseLimits(raw: Record<string, unknown>, knownTypes: readonly string[]): Limits {
+  const o = parseWith(limitSchema, raw);
+  let expectTotal: number | undefined;
+  const expectByType: Record<string, number> = {};
+  for (const e of o.expectCount) {
+    const eq = e.lastIndexOf('=');
+    const n = Number(e.slice(eq + 1));
+    if (eq === -1) {
+      if (expectTotal !== undefined) throw new NovaError(`--expect-count "${e}": the total is given twice`);
+      expectTotal = n;
+      continue;
+    }
+    const type = e.slice(0, eq);
+    if (!knownTypes.includes(type)) throw new NovaError(`--expect-count "${e}": unknown type "${type}"; see \`nova-cleanup types\``);
+    if (Object.hasOwn(expectByType, type)) throw new NovaError(`--expect-count "${e}": ${type} is given twice`);
+    expectByType[type] = n;
+  }
+  if (o.maxResources !== undefined && expectTotal !== undefined && expectTotal > o.maxResources) {
+    throw new NovaError(`--expect-count ${expectTotal} is more than --max-resources ${o.maxResources}: no plan could pass both`);
+  }
+  return { maxResources: o.maxResources, expectTotal, expectByType };
 }
 
 export function parseConfirmOptions(raw: Record<string, unknown>): ConfirmOptions {
@@ -181,7 +229,8 @@ export function parseCleanOptions(raw: Record<string, unknown>, knownTypes: read
   const selection = parseSelection(raw, knownTypes);
   const aws = parseAwsOptions(raw);
   const confirm = parseConfirmOptions(raw);
-  return { ...selection, ...aws, ...confirm, dryRun: raw.dryRun === true };
+  const limits = parseLimits(raw, knownTypes);
+  return { ...selection, ...aws, ...confirm, dryRun: raw.dryRun === true, limits };
 }
 
 function pick(raw: Record<string, unknown>, path: readonly PropertyKey[]): unknown {

@@ -4,6 +4,7 @@ import { NovaError } from '../errors.js';
 import type { AwsOptions, ConfirmOptions } from '../options.js';
 import { applyPhase, refuseDenied } from '../run/apply.js';
 import { gather } from '../run/gather.js';
+import { checkLimits, type Limits } from '../run/guards.js';
 import { openSession } from '../run/session.js';
 import { refuseWithoutConfirmation, type CommandDeps } from './clean.js';
 
@@ -11,6 +12,8 @@ export interface ApplyCommandOptions extends AwsOptions, ConfirmOptions {
   readonly file: string;
   /** --region given to apply: each must be one the plan names. */
   readonly regions: readonly string[];
+  /** --max-resources / --expect-count given to apply: checked against the plan as re-read. */
+  readonly limits?: Limits | undefined;
 }
 
 /**
@@ -49,6 +52,7 @@ export async function runApply(opts: ApplyCommandOptions, deps: CommandDeps): Pr
     deps.ui.info(`Applying the plan of ${doc.createdAt} (${doc.items.length} resource${doc.items.length === 1 ? '' : 's'}, ${doc.digest.slice(0, 19)}…)`);
     const gathered = await gather(env, { tags: doc.filters, regions: doc.regions, types: doc.types, discovery: doc.discovery, settings: doc.settings }, who, { kind: 'plan', items: doc.items });
     deps.ui.plan(gathered.doc);
+    checkLimits(gathered.doc.items, opts.limits);
     refuseDenied(env, gathered.doc);
     return await applyPhase(env, gathered, { command: 'apply', yes: opts.yes, interactive: opts.interactive, backupDir: opts.backupDir, tagsForRecheck: doc.filters, planPath: opts.file });
   } finally {

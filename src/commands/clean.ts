@@ -5,6 +5,7 @@ import { NovaError } from '../errors.js';
 import type { CleanOptions } from '../options.js';
 import { applyPhase, refuseDenied, reportPlanOnly } from '../run/apply.js';
 import { gather } from '../run/gather.js';
+import { checkLimits } from '../run/guards.js';
 import { openSession } from '../run/session.js';
 import type { Registry } from '../resources/registry.js';
 import { describeFilters } from '../tags.js';
@@ -21,7 +22,7 @@ export interface CommandDeps {
 }
 
 /** Nobody can confirm: refuse before any AWS call. */
-export function refuseWithoutConfirmation(o: { yes: boolean; interactiveTerminal: boolean; verb?: 'delete' | 'tag' }): void {
+export function refuseWithoutConfirmation(o: { yes: boolean; interactiveTerminal: boolean; verb?: 'delete' | 'tag' | 'restore' }): void {
   if (!o.yes && !o.interactiveTerminal) {
     throw new NovaError(`refusing to ${o.verb ?? 'delete'} without confirmation: no terminal to ask in; pass --yes (or --dry-run to look)`);
   }
@@ -57,6 +58,8 @@ export async function runClean(opts: CleanOptions & { readonly out?: string | un
     ui.info(`Looking for resources tagged ${describeFilters(opts.tags)} in ${regions.join(', ')}${planOnly ? ' (nothing will be changed)' : ''}`);
     const gathered = await gather(env, { tags: opts.tags, regions, types: { include: opts.includeTypes, exclude: opts.excludeTypes }, discovery: opts.discovery, settings: opts.settings }, who, { kind: 'discover' });
     ui.plan(gathered.doc);
+    // Before the plan is written: a plan over the user's limits is not one to hand to `apply`.
+    checkLimits(gathered.doc.items, opts.limits);
     if (planOnly) {
       if (opts.out) {
         await writePlanFile(opts.out, gathered.doc);

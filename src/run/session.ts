@@ -9,6 +9,7 @@ import { enabledRegions } from '../discovery/usage.js';
 import { describeError } from '../aws/errors.js';
 import type { Registry } from '../resources/registry.js';
 import type { Ui } from '../ui/ui.js';
+import { checkAccountLists, checkProdAlias, needsAlias } from './guards.js';
 import type { RunEnv, Who } from './gather.js';
 
 export interface Session {
@@ -20,7 +21,8 @@ export interface Session {
 
 /**
  * Preflight shared by every command that calls AWS: regions (offline), clients (read-only ones in a
- * dry run), STS caller identity, the account guard, and the account's alias.
+ * dry run), STS caller identity, the account guards (--account, --allow-account, --block-account), and
+ * the account's alias (an alias containing "prod" is refused unless --allow-prod-alias).
  */
 export async function openSession(o: {
   readonly aws: AwsOptions;
@@ -62,7 +64,10 @@ export async function openSession(o: {
     const identity = await callerIdentity(aws, home);
     o.ui.info(`Account ${identity.account} as ${identity.arn}`);
     checkAccount(identity, o.aws.account);
-    const alias = o.wantAlias ? await accountAlias(aws, home) : undefined;
+    checkAccountLists(identity.account, o.aws.accountPolicy);
+    // A dry run reads the alias too: it refuses what the real run would refuse.
+    const alias = o.wantAlias || needsAlias(o.aws.accountPolicy, identity.account) ? await accountAlias(aws, home) : undefined;
+    checkProdAlias(identity.account, alias, o.aws.accountPolicy);
     if (o.allRegions) {
       try {
         regions = await enabledRegions(aws, home, partition);

@@ -12,3 +12,16 @@ export function printError(message: string, { notice = false } = {}): void {
 export function terminalAttached(): boolean {
   return process.stdin.isTTY === true && process.stderr.isTTY === true;
 }
+
+/**
+ * Output piped into `head` (a reader that closes early): no EPIPE stack trace. The run goes on to its
+ * end (deletes in flight are never cut short by a closed pipe); what it would still print is dropped.
+ */
+export function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      stream.write = (() => true) as typeof stream.write;
+    });
+  }
+}

@@ -1,6 +1,7 @@
 import chalk, { Chalk } from 'chalk';
 import type { Report } from '../model.js';
 import type { PlanDocument } from '../plan/document.js';
+import { renderRestoreReport, type RestoreReport } from '../restore/report.js';
 import { renderPlan } from './render-plan.js';
 import { renderReport, type Paint } from './render-report.js';
 import type { Answer, ConfirmSummary, ResourceQuestion, TagReport, Ui } from './ui.js';
@@ -61,6 +62,10 @@ abstract class TerminalUi implements Ui {
       return;
     }
     for (const l of renderTagReport(r)) this.line(this.streams.out, l);
+  }
+  restoreReport(r: RestoreReport): void {
+    if (this.json) this.line(this.streams.out, JSON.stringify(r, null, 2));
+    else for (const l of renderRestoreReport(r)) this.line(this.streams.out, l);
   }
   abstract confirmPlan(summary: ConfirmSummary): Promise<boolean>;
   abstract confirmResource(q: ResourceQuestion): Promise<Answer>;

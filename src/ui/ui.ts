@@ -1,5 +1,6 @@
 import type { Report } from '../model.js';
 import type { PlanDocument } from '../plan/document.js';
+import type { RestoreReport } from '../restore/report.js';
 
 export type Answer = 'yes' | 'no' | 'all' | 'quit';
 
@@ -27,7 +28,7 @@ export interface ConfirmSummary {
   /** What the backup cannot bring back ("2,720 object versions of bucket x: data not in the backup"). */
   readonly lost: readonly string[];
   /** What will be done (default: delete). */
-  readonly verb?: 'delete' | 'tag';
+  readonly verb?: 'delete' | 'tag' | 'restore';
 }
 
 /** One resource `nova-cleanup tag` found by its name. */
@@ -80,4 +81,6 @@ export interface Ui {
   report(report: Report): void;
   /** `nova-cleanup tag`: what was found by name, and what was tagged. */
   tagReport(report: TagReport): void;
+  /** `nova-cleanup restore`: what was re-created, what exists already, and what cannot be brought back. */
+  restoreReport(report: RestoreReport): void;
 }

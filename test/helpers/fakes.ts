@@ -1,6 +1,7 @@
 import { lastSegment, parseArn } from '../../src/aws/arn.js';
 import type { Report, ResourceRef, TagFilter, Tags } from '../../src/model.js';
 import type { PlanDocument, PlanItem } from '../../src/plan/document.js';
+import type { RestoreReport } from '../../src/restore/report.js';
 import { renderPlan } from '../../src/ui/render-plan.js';
 import type {
   ActionNeed,
@@ -24,7 +25,8 @@ export type UiCall =
   | { readonly kind: 'confirmPlan'; readonly summary: ConfirmSummary }
   | { readonly kind: 'confirmResource'; readonly question: ResourceQuestion }
   | { readonly kind: 'report'; readonly report: Report }
-  | { readonly kind: 'tagReport'; readonly report: TagReport };
+  | { readonly kind: 'tagReport'; readonly report: TagReport }
+  | { readonly kind: 'restoreReport'; readonly report: RestoreReport };
 
 /**
  * A Ui that writes nothing: it records every call, and answers the questions from a queue given up
@@ -61,6 +63,9 @@ export class RecordingUi implements Ui {
   }
   tagReport(report: TagReport): void {
     this.calls.push({ kind: 'tagReport', report });
+  }
+  restoreReport(report: RestoreReport): void {
+    this.calls.push({ kind: 'restoreReport', report });
   }
 
   confirmPlan(summary: ConfirmSummary): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, NovaError } from '../../src/errors.js';
-import { EMPTY_VALUE, parseAwsOptions, parseCleanOptions, parseConfirmOptions, parseSelection, parseTag } from '../../src/options.js';
+import { EMPTY_VALUE, parseAwsOptions, parseCleanOptions, parseConfirmOptions, parseLimits, parseSelection, parseTag } from '../../src/options.js';
 
 const KNOWN = ['sagemaker:endpoint', 'sagemaker:model', 'lambda:function', 's3:bucket', 'iam:role'];
 const parse = (raw: Record<string, unknown>) => parseCleanOptions({ tag: ['project=nova'], ...raw }, KNOWN);
@@ -264,7 +264,15 @@ describe('parseConfirmOptions', () => {
 
 describe('parseAwsOptions', () => {
   it('fills the defaults', () => {
-    expect(parseAwsOptions({})).toEqual({ profile: undefined, endpointUrl: undefined, account: undefined, json: false, waitTimeout: 1800, debug: false });
+    expect(parseAwsOptions({})).toEqual({
+      profile: undefined,
+      endpointUrl: undefined,
+      account: undefined,
+      json: false,
+      waitTimeout: 1800,
+      debug: false,
+      accountPolicy: { allow: [], block: [], allowProdAlias: false },
+    });
   });
 
   it.each([
@@ -319,6 +327,8 @@ describe('parseCleanOptions', () => {
       account: undefined,
       waitTimeout: 1800,
       debug: false,
+      accountPolicy: { allow: [], block: [], allowProdAlias: false },
+      limits: { maxResources: undefined, expectTotal: undefined, expectByType: {} },
     });
   });
 
@@ -341,5 +351,66 @@ describe('parseCleanOptions', () => {
     expect(novaErrorOf(() => parse({ interactive: true, yes: true })).message).toMatch(/--interactive and --yes/);
     expect(novaErrorOf(() => parse({ waitTimeout: 'x' })).message).toMatch(/^--wait-timeout "x": must be a number of seconds$/);
     expect(novaErrorOf(() => parse({ tag: ['project= nova'] })).message).toMatch(/^--tag: tag project: value " nova" has whitespace around it/);
+  });
+});
+
+describe('account guards (--allow-account, --block-account, --allow-prod-alias)', () => {
+  it('collects the lists, without repeats, and the switch', () => {
+    expect(parseAwsOptions({ allowAccount: ['123456789012', '123456789012', '210987654321'], blockAccount: ['111122223333'], allowProdAlias: true }).accountPolicy).toEqual({
+      allow: ['123456789012', '210987654321'],
+      block: ['111122223333'],
+      allowProdAlias: true,
+    });
+  });
+
+  it.each([
+    [{ allowAccount: ['12345'] }, '--allow-account "12345": must be a 12-digit AWS account id'],
+    [{ allowAccount: ['123456789012', 'abc'] }, '--allow-account "abc": must be a 12-digit AWS account id'],
+    [{ blockAccount: ['1234567890123'] }, '--block-account "1234567890123": must be a 12-digit AWS account id'],
+    [{ allowAccount: ['123456789012'], blockAccount: ['123456789012'] }, '--allow-account and --block-account both name 123456789012; choose one'],
+  ])('refuses %j in one line', (raw, message) => {
+    const err = novaErrorOf(() => parseAwsOptions(raw));
+    expect(err.exitCode).toBe(ExitCode.Usage);
+    expect(err.message).toBe(message);
+  });
+});
+
+describe('parseLimits (--max-resources, --expect-count)', () => {
+  const limits = (raw: Record<string, unknown>) => parseLimits(raw, KNOWN);
+
+  it('has no limit by default', () => {
+    expect(limits({})).toEqual({ maxResources: undefined, expectTotal: undefined, expectByType: {} });
+  });
+
+  it('reads a maximum, a total and counts by type (0 included)', () => {
+    expect(limits({ maxResources: '100', expectCount: ['12', 'sagemaker:endpoint=3', 'iam:role=0'] })).toEqual({
+      maxResources: 100,
+      expectTotal: 12,
+      expectByType: { 'sagemaker:endpoint': 3, 'iam:role': 0 },
+    });
+  });
+
+  it.each([
+    [{ maxResources: '0' }, '--max-resources "0": must be a whole number of resources, at least 1 (use --dry-run to delete nothing)'],
+    [{ maxResources: '-3' }, '--max-resources "-3": must be a whole number of resources, at least 1 (use --dry-run to delete nothing)'],
+    [{ maxResources: '2.5' }, '--max-resources "2.5": must be a whole number of resources, at least 1 (use --dry-run to delete nothing)'],
+    [{ maxResources: 'ten' }, '--max-resources "ten": must be a whole number of resources, at least 1 (use --dry-run to delete nothing)'],
+    [{ maxResources: '' }, '--max-resources "": must be a whole number of resources, at least 1 (use --dry-run to delete nothing)'],
+    [{ expectCount: ['three'] }, '--expect-count "three": must be N (the total) or service:type=N, N a whole number'],
+    [{ expectCount: ['sagemaker:endpoint=-1'] }, '--expect-count "sagemaker:endpoint=-1": must be N (the total) or service:type=N, N a whole number'],
+    [{ expectCount: ['sagemaker:endpoint'] }, '--expect-count "sagemaker:endpoint": must be N (the total) or service:type=N, N a whole number'],
+    [{ expectCount: ['sagemaker:*=2'] }, '--expect-count "sagemaker:*=2": must be N (the total) or service:type=N, N a whole number'],
+    [{ expectCount: ['ec2:instance=2'] }, '--expect-count "ec2:instance=2": unknown type "ec2:instance"; see `nova-cleanup types`'],
+    [{ expectCount: ['3', '4'] }, '--expect-count "4": the total is given twice'],
+    [{ expectCount: ['s3:bucket=1', 's3:bucket=2'] }, '--expect-count "s3:bucket=2": s3:bucket is given twice'],
+    [{ maxResources: '5', expectCount: ['6'] }, '--expect-count 6 is more than --max-resources 5: no plan could pass both'],
+  ])('refuses %j in one line', (raw, message) => {
+    const err = novaErrorOf(() => limits(raw));
+    expect(err.exitCode).toBe(ExitCode.Usage);
+    expect(err.message).toBe(message);
+  });
+
+  it('is part of the clean options', () => {
+    expect(parse({ maxResources: '7' }).limits?.maxResources).toBe(7);
   });
 });
