@@ -139,7 +139,8 @@ export class AwsClients {
         const client = new Client(this.configFor(service, region, attempts));
         const stack = (client as unknown as { middlewareStack: MiddlewareStackLike }).middlewareStack;
         if (this.settings.readOnly) guardReadOnly(stack, service, this.settings.readOnly.get(service) ?? new Set());
-        if (service === 'iam') retryDeleteConflicts(stack);
+        const settling = SETTLING[service];
+        if (settling) retrySettling(stack, settling);
         countCalls(stack, this.calls, service, region);
         return client;
       });
@@ -186,26 +187,45 @@ function guardReadOnly(stack: MiddlewareStackLike, service: ServiceName, allowed
   );
 }
 
-/** IAM operations whose DeleteConflict, right after a detach, is IAM's eventual consistency. */
-const CONFLICT_RETRIED = new Set(['DeleteRoleCommand', 'DeletePolicyCommand', 'DeleteInstanceProfileCommand']);
+/** An error that, right after a change, is the service's eventual consistency: worth another attempt. */
+interface Settling {
+  readonly commands: ReadonlySet<string>;
+  readonly errors: readonly string[];
+  /** When the error name alone is too wide (Lambda's InvalidParameterValueException). */
+  readonly when?: (err: Error) => boolean;
+}
+
+const SETTLING: { readonly [K in ServiceName]?: readonly Settling[] } = {
+  iam: [
+    // DeleteConflict right after a detach (the SDK names it DeleteConflictException; DeleteConflict is its code).
+    { commands: new Set(['DeleteRoleCommand', 'DeletePolicyCommand', 'DeleteInstanceProfileCommand']), errors: ['DeleteConflict', 'DeleteConflictException'] },
+    // `restore`: a policy just re-created is not yet attachable.
+    { commands: new Set(['AttachRolePolicyCommand']), errors: ['NoSuchEntity', 'NoSuchEntityException'] },
+  ],
+  lambda: [
+    // `restore`: a role just re-created cannot be assumed by Lambda for some seconds. The error has no
+    // name of its own; its message is the only sign.
+    { commands: new Set(['CreateFunctionCommand']), errors: ['InvalidParameterValueException'], when: (err) => /role .*cannot be assumed/i.test(err.message) },
+  ],
+};
 
 /**
- * Marks IAM's DeleteConflict on a delete as retryable, so the SDK's own retry strategy (its backoff and
- * the client's maxAttempts) retries it a bounded number of times: no loop of our own.
+ * Marks those errors as retryable, so the SDK's own retry strategy (its backoff and the client's
+ * maxAttempts) retries them a bounded number of times: no loop of our own.
  */
-function retryDeleteConflicts(stack: MiddlewareStackLike): void {
+function retrySettling(stack: MiddlewareStackLike, rules: readonly Settling[]): void {
   stack.add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
       try {
         return await next(args);
       } catch (err) {
-        const e = err as { $retryable?: unknown };
-        // The SDK names it DeleteConflictException; DeleteConflict is its code.
-        if (isErrorNamed(err, 'DeleteConflict', 'DeleteConflictException') && CONFLICT_RETRIED.has(context.commandName ?? '') && e.$retryable === undefined) e.$retryable = {};
+        const e = err as Error & { $retryable?: unknown };
+        const rule = rules.find((r) => r.commands.has(context.commandName ?? '') && isErrorNamed(err, ...r.errors) && (r.when?.(e) ?? true));
+        if (rule && e.$retryable === undefined) e.$retryable = {};
         throw err;
       }
     },
-    { step: 'deserialize', name: 'novaCleanupDeleteConflictRetry', priority: 'high' },
+    { step: 'deserialize', name: 'novaCleanupSettlingRetry', priority: 'high' },
   );
 }
 

@@ -17,8 +17,6 @@ export interface RestoreOptions extends AwsOptions {
   readonly only: readonly string[];
   readonly dryRun: boolean;
   readonly yes: boolean;
-  /** Waits between tries of a call IAM's eventual consistency refuses (tests pass [0]). */
-  readonly retryDelaysMs?: readonly number[];
 }
 
 const entrySchema = z.object({
@@ -98,7 +96,7 @@ export async function runRestore(opts: RestoreOptions, deps: CommandDeps): Promi
     if (who.identity.account !== plan.account) {
       throw new NovaError(`${opts.file} is a backup of account ${plan.account}; these credentials belong to ${who.identity.account}; refused`);
     }
-    const ctx: RestoreContext = { aws: env.aws, retryDelaysMs: opts.retryDelaysMs ?? [2000, 4000, 8000, 8000, 8000] };
+    const ctx: RestoreContext = { aws: env.aws };
     const ordered = [...items].sort((a, b) => (a.restorer?.order ?? 99) - (b.restorer?.order ?? 99));
     const done = new Map<string, RestoreOutcome>();
     const todo: Item[] = [];

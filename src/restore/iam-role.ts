@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { documentText, found, obj, optNum, optStr, restorer, retrying, tagList } from './restorer.js';
+import { documentText, found, obj, optNum, optStr, restorer, SETTLE_ATTEMPTS, tagList } from './restorer.js';
 
 const sdk = () => import('@aws-sdk/client-iam');
 const NOT_FOUND = ['NoSuchEntity', 'NoSuchEntityException'];
@@ -53,9 +53,10 @@ export const iamRoleRestorer = restorer({
         ...(tags.length ? { Tags: tags } : {}),
       }),
     );
-    // A policy created a moment ago may not be visible yet: NoSuchEntity is retried a few times.
+    // A policy created a moment ago may not be visible yet: the SDK retries NoSuchEntity (clients.ts).
+    const settling = await ctx.aws.get('iam', e.region, { maxAttempts: SETTLE_ATTEMPTS });
     for (const { PolicyArn } of c.AttachedPolicies) {
-      if (PolicyArn) await retrying(ctx, NOT_FOUND, () => client.send(new s.AttachRolePolicyCommand({ RoleName, PolicyArn })));
+      if (PolicyArn) await settling.send(new s.AttachRolePolicyCommand({ RoleName, PolicyArn }));
     }
     for (const p of c.InlinePolicies) {
       await client.send(new s.PutRolePolicyCommand({ RoleName, PolicyName: p.PolicyName, PolicyDocument: documentText(p.PolicyDocument) }));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { RestoreEntry } from './restorer.js';
-import { defined, found, obj, optNum, optStr, restorer, retrying } from './restorer.js';
+import { defined, found, obj, optNum, optStr, restorer, SETTLE_ATTEMPTS } from './restorer.js';
 
 const sdk = () => import('@aws-sdk/client-lambda');
 
@@ -121,7 +121,8 @@ export const lambdaFunctionRestorer = restorer({
         Tags: Object.keys(e.tags).length ? e.tags : undefined,
       }),
     };
-    await retrying(ctx, ['InvalidParameterValueException'], () => client.send(new s.CreateFunctionCommand(input)), (err) => /role/i.test((err as Error).message));
+    const settling = await ctx.aws.get('lambda', e.region, { maxAttempts: SETTLE_ATTEMPTS });
+    await settling.send(new s.CreateFunctionCommand(input));
     const reserved = c.Concurrency?.ReservedConcurrentExecutions;
     if (typeof reserved === 'number') await client.send(new s.PutFunctionConcurrencyCommand({ FunctionName: f.FunctionName, ReservedConcurrentExecutions: reserved }));
     for (const m of list(c.EventSourceMappings)) {

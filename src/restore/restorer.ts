@@ -19,9 +19,14 @@ export type SavedFile = { readonly name: string; readonly path: string; readonly
 
 export interface RestoreContext {
   readonly aws: AwsClients;
-  /** Waits between the tries of a call IAM's eventual consistency can refuse (a role just made). */
-  readonly retryDelaysMs: readonly number[];
 }
+
+/**
+ * Attempts for the calls a resource just re-created can refuse for some seconds (Lambda and a role just
+ * made, IAM and a policy just made): the SDK's retry strategy retries them (src/aws/clients.ts marks the
+ * errors), with its exponential backoff, up to about a minute.
+ */
+export const SETTLE_ATTEMPTS = 10;
 
 /**
  * How one type is brought back. `exists` only reads (it runs in a dry run, on read-only clients);
@@ -66,19 +71,6 @@ export function defined<T extends Record<string, unknown>>(o: T): { [K in keyof 
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as { [K in keyof T]: Exclude<T[K], null> };
 }
 
-/** Retries `call` while it fails with one of `names` (IAM's eventual consistency), with the context's delays. */
-export async function retrying<T>(ctx: RestoreContext, names: readonly string[], call: () => Promise<T>, also?: (err: unknown) => boolean): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      const delay = ctx.retryDelaysMs[attempt];
-      const retryable = isErrorNamed(err, ...names) && (also?.(err) ?? true);
-      if (!retryable || delay === undefined) throw err;
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
-}
 
 /** Loose object schemas: the backup holds more than restore reads. */
 export const obj = <S extends z.ZodRawShape>(shape: S) => z.object(shape).loose();

@@ -1,5 +1,5 @@
-import { DeleteRoleCommand, DetachRolePolicyCommand, GetRoleCommand } from '@aws-sdk/client-iam';
-import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { AttachRolePolicyCommand, DeleteRoleCommand, DetachRolePolicyCommand, GetRoleCommand } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { DeleteBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetFederationTokenCommand, GetSessionTokenCommand, type STSClient } from '@aws-sdk/client-sts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -15,7 +15,7 @@ interface Received {
   readonly action: string;
   readonly path: string;
 }
-type Answer = { status: number; body: string };
+type Answer = { status: number; body: string; headers?: Record<string, string> };
 
 let server: Server;
 let endpoint: string;
@@ -37,7 +37,7 @@ beforeAll(async () => {
       const action = new URLSearchParams(body).get('Action') ?? `${req.method} ${req.url}`;
       received.push({ action, path: req.url ?? '' });
       const a = answer(action, received.filter((r) => r.action === action).length);
-      res.writeHead(a.status, { 'content-type': 'text/xml' });
+      res.writeHead(a.status, { 'content-type': 'text/xml', ...a.headers });
       res.end(a.body);
     });
   });
@@ -234,5 +234,38 @@ describe('AwsClients', () => {
     const aws = new AwsClients({ endpoint: 'http://127.0.0.1:1', maxAttempts: 3 });
     expect(aws.configFor('s3', 'eu-west-1', 3)).toEqual({ region: 'eu-west-1', maxAttempts: 3, retryMode: 'adaptive', endpoint: 'http://127.0.0.1:1', followRegionRedirects: true, forcePathStyle: true });
     expect(aws.configFor('iam', 'us-east-1', 3)).toEqual({ region: 'us-east-1', maxAttempts: 3, retryMode: 'adaptive', endpoint: 'http://127.0.0.1:1' });
+  });
+});
+
+describe('what a resource just re-created refuses for a while (restore): retried by the SDK', () => {
+  const lambdaError = (message: string): Answer => ({
+    status: 400,
+    headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidParameterValueException' },
+    body: JSON.stringify({ Type: 'User', message }),
+  });
+  const created: Answer = { status: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ FunctionName: 'nova-fn' }) };
+  const create = () => new CreateFunctionCommand({ FunctionName: 'nova-fn', Role: 'arn:aws:iam::123456789012:role/r', Code: { ZipFile: new Uint8Array([1]) }, Runtime: 'python3.12', Handler: 'h.main' });
+
+  it('Lambda cannot assume a role just made: CreateFunction is retried until it can', async () => {
+    answer = (_a, n) => (n <= 2 ? lambdaError('The role defined for the function cannot be assumed by Lambda.') : created);
+    const lambda = await clients({ maxAttempts: 4 }).get('lambda', 'us-east-1');
+    const out = await lambda.send(create());
+    expect(out.$metadata.attempts).toBe(3);
+  });
+
+  it('another InvalidParameterValueException of CreateFunction is answered at once', async () => {
+    answer = () => lambdaError('Runtime python2.7 is not supported');
+    const lambda = await clients({ maxAttempts: 4 }).get('lambda', 'us-east-1');
+    const err = await rejection(lambda.send(create()));
+    expect(err.$metadata?.attempts).toBe(1);
+  });
+
+  it('IAM does not see a policy just made: AttachRolePolicy is retried on NoSuchEntity', async () => {
+    const attached: Answer = { status: 200, body: '<AttachRolePolicyResponse><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AttachRolePolicyResponse>' };
+    answer = (_a, n) => (n <= 1 ? iamError(404, 'NoSuchEntity', 'Policy arn:aws:iam::123456789012:policy/p does not exist or is not attachable.') : attached);
+    const iam = await clients({ maxAttempts: 3 }).get('iam', 'us-east-1');
+    const out = await iam.send(new AttachRolePolicyCommand({ RoleName: 'r', PolicyArn: 'arn:aws:iam::123456789012:policy/p' }));
+    expect(out.$metadata.attempts).toBe(2);
+    expect(actions()).toEqual(['AttachRolePolicy', 'AttachRolePolicy']);
   });
 });

@@ -184,7 +184,7 @@ function writeBackup(change: (doc: Record<string, unknown>) => void = () => unde
   return path;
 }
 
-const options = (file: string, o: Partial<RestoreOptions> = {}): RestoreOptions => ({ file, only: [], dryRun: false, yes: true, json: false, waitTimeout: 60, retryDelaysMs: [0], ...o });
+const options = (file: string, o: Partial<RestoreOptions> = {}): RestoreOptions => ({ file, only: [], dryRun: false, yes: true, json: false, waitTimeout: 60, ...o });
 
 function deps(ui: RecordingUi, extra: Partial<CommandDeps> = {}): CommandDeps {
   const aws = new AwsClients({ maxAttempts: 1 });
@@ -335,16 +335,6 @@ describe('runRestore', () => {
     expect(report.resources.find((o) => o.name === 'nova-fn')).toMatchObject({ status: 'failed', reason: 'not tried: it uses iam:role nova-exec, which could not be restored' });
     expect(mocks.lambda.commandCalls(CreateFunctionCommand)).toHaveLength(0);
     expect(statusOf(report)['nova-bucket']).toBe('restored');
-  });
-
-  it('retries CreateFunction while Lambda cannot assume the role just made', async () => {
-    mocks.lambda
-      .on(CreateFunctionCommand)
-      .rejectsOnce(awsError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.'))
-      .resolves({});
-    const ui = new RecordingUi();
-    expect(await runRestore(options(writeBackup(), { only: [arns.fn] }), deps(ui))).toBe(ExitCode.Ok);
-    expect(mocks.lambda.commandCalls(CreateFunctionCommand)).toHaveLength(2);
   });
 
   it('a package that does not match its digest fails the function', async () => {
