@@ -144,17 +144,20 @@ export async function reconcile(o: ReconcileOptions): Promise<Reconciled> {
       put({ ref: live, described: d, tags: d.tags, stays: { status, rule, reason }, reported });
     const where = d.region ?? (handler.global ? undefined : ref.region);
     if (where && !o.regions.includes(where)) return stays('outside-regions', `its region ${where} is not one of --region; left alone`);
-    const companion = hit.logGroupOf && o.ctx.settings?.deleteOwnedLogGroups && (!o.fromPlan || sameTags(d.tags, hit.tags));
-    if (!matchesTags(d.tags, o.filters) && companion) {
-      const owner = o.registry.forArn(hit.logGroupOf as string);
-      const ownerName = owner ? `${owner.type} ${owner.nameOf(hit.logGroupOf as string)}` : hit.logGroupOf;
-      return put({ ref: live, described: d, tags: d.tags, reported: true, because: `the log group of ${ownerName} alone, deleted after it (--delete-owned-log-groups), whatever its tags` });
-    }
     if (!matchesTags(d.tags, o.filters)) {
+      // From a plan: a deleted resource's own log group (--delete-owned-log-groups) stays in while its tags are unchanged.
+      if (o.fromPlan && hit.logGroupOf && o.ctx.settings?.deleteOwnedLogGroups && sameTags(d.tags, hit.tags)) return decide(handler, live, d, reported, ownGroupReason(hit.logGroupOf));
       return o.fromPlan
         ? stays('changed-since-plan', 'its tags changed since the plan was made; left alone')
         : stays('tags-not-matching', 'its live tags do not match (the Tagging API is stale); left alone');
     }
+    decide(handler, live, d, reported);
+  };
+
+  /** Past the tags: what the type itself refuses, retains or blocks; else a candidate (`because`: without matching tags). */
+  const decide = (handler: ResourceHandler, live: ResourceRef, d: Described, reported: boolean, because?: string): void => {
+    const stays = (rule: Rule, reason: string, status: Status = 'skipped'): void =>
+      put({ ref: live, described: d, tags: d.tags, stays: { status, rule, reason }, reported });
     const lr = { ref: live, described: d };
     const refusal = handler.protect?.(lr, o.ctx.settings ?? {});
     if (refusal) return stays('protected', refusal);
@@ -164,7 +167,11 @@ export async function reconcile(o: ReconcileOptions): Promise<Reconciled> {
     if (kept) return put({ ref: live, described: { ...d, uses: [] }, tags: d.tags, stays: { status: 'retained', rule: 'retained-by-aws', reason: kept }, reported });
     const block = handler.blocked?.(lr);
     if (block) return stays('blocked', block, 'blocked');
-    put({ ref: live, described: d, tags: d.tags, reported: true });
+    put({ ref: live, described: d, tags: d.tags, reported: true, ...(because ? { because } : {}) });
+  };
+  const ownGroupReason = (owner: string): string => {
+    const h = o.registry.forArn(owner);
+    return `the log group of ${h ? `${h.type} ${h.nameOf(owner)}` : owner} alone, deleted after it (--delete-owned-log-groups), whatever its tags`;
   };
 
   const seen = new Set(o.hits.map((h) => arnKey(h.arn)));
@@ -183,13 +190,27 @@ export async function reconcile(o: ReconcileOptions): Promise<Reconciled> {
           const key = arnKey(u);
           if (seen.has(key) || !o.registry.forArn(u)) continue;
           seen.add(key);
-          const own = f.described?.ownLogGroup !== undefined && arnKey(f.described.ownLogGroup) === key;
-          next.push({ arn: u, tags: {}, region: f.ref.region, ...(own ? { logGroupOf: f.ref.arn } : {}) });
+          next.push({ arn: u, tags: {}, region: f.ref.region });
         }
       }
       const before = new Set(found.keys());
       await Promise.all(next.map((hit) => check(hit, false)));
       frontier = [...found.entries()].filter(([k, f]) => !before.has(k) && !f.stays).map(([, f]) => f);
+    }
+  }
+  // --delete-owned-log-groups: a candidate's own log group is one too, whatever its tags. Decided once
+  // everything is read, so that it does not depend on which path reached the group first.
+  if (!o.fromPlan && o.ctx.settings?.deleteOwnedLogGroups) {
+    const ownerOf = new Map<string, string>();
+    const byArn = [...found.values()].sort((a, b) => (a.ref.arn < b.ref.arn ? -1 : a.ref.arn > b.ref.arn ? 1 : 0));
+    for (const f of byArn) {
+      const own = f.described?.ownLogGroup;
+      if (!f.stays && own && !ownerOf.has(arnKey(own))) ownerOf.set(arnKey(own), f.ref.arn);
+    }
+    for (const f of [...found.values()]) {
+      const owner = ownerOf.get(arnKey(f.ref.arn));
+      const handler = o.registry.forArn(f.ref.arn);
+      if (owner && handler && f.described && f.stays?.rule === 'tags-not-matching') decide(handler, f.ref, f.described, f.reported, ownGroupReason(owner));
     }
   }
   return { found: [...found.values()], holds };

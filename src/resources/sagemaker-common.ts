@@ -7,6 +7,7 @@ import type {
 } from '@aws-sdk/client-sagemaker';
 import type { CommandImpl } from '@smithy/core/client';
 import { formatArn, lastSegment, parseArn } from '../aws/arn.js';
+import { isErrorNamed } from '../aws/errors.js';
 import type { ResourceRef, Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
 import { describeOrGone, onResource, pollUntilDone, withoutMetadata } from './common.js';
@@ -300,8 +301,17 @@ export function sagemakerType<DI extends ServiceInputTypes, D extends ServiceOut
       const out = await read(sdk, client, ref);
       if (out === GONE) return GONE;
       const details = spec.details;
-      const more = details ? await describeOrGone(notFound, () => details.read(sdk, client, out, ref)) : {};
-      if (more === GONE) return GONE;
+      let more: Record<string, unknown> = {};
+      if (details) {
+        try {
+          more = await details.read(sdk, client, out, ref);
+        } catch (err) {
+          // SageMaker's not-found (ValidationException) is also its word for a bad request: the extra
+          // reads mean "gone" only when Describe says so now; any other failure is a failed read.
+          if (isErrorNamed(err, ...notFound) && (await read(sdk, client, ref)) === GONE) return GONE;
+          throw err;
+        }
+      }
       const tags = hint?.tags ?? (await sagemakerTags(sdk, client, ref.arn));
       const own = spec.ownLogGroup?.(out, ref);
       return { tags, config: { ...withoutMetadata(out), ...more }, uses: usesOf(out, ref), ...(own ? { ownLogGroup: own } : {}) };

@@ -1,7 +1,6 @@
 import { AwsClients, defaultRegion, readOnlyOperations } from '../aws/clients.js';
 import { Throughput } from '../aws/throughput.js';
 import { NovaError } from '../errors.js';
-import type { AwsOptions } from '../options.js';
 import { accountAlias, callerIdentity, checkAccount } from '../preflight/identity.js';
 import { validateRegions } from '../preflight/regions.js';
 import type { HandlerContext, TypeSettings } from '../resources/handler.js';
@@ -9,7 +8,7 @@ import { enabledRegions } from '../discovery/usage.js';
 import { describeError } from '../aws/errors.js';
 import type { Registry } from '../resources/registry.js';
 import type { Ui } from '../ui/ui.js';
-import { checkAccountLists, checkProdAlias, needsAlias } from './guards.js';
+import { checkAccountLists, checkProdAlias, needsAlias, type AccountPolicy } from './guards.js';
 import type { RunEnv, Who } from './gather.js';
 
 export interface Session {
@@ -19,13 +18,25 @@ export interface Session {
   close(): Promise<void>;
 }
 
+
+/** What a session needs of the AWS options (the CLI's parsed AwsOptions carry it). */
+export interface SessionAws {
+  readonly profile?: string | undefined;
+  readonly endpointUrl?: string | undefined;
+  /** `--account`: refuse any other. */
+  readonly account?: string | undefined;
+  readonly waitTimeout: number;
+  readonly debug?: boolean | undefined;
+  readonly accountPolicy?: AccountPolicy | undefined;
+}
+
 /**
  * Preflight shared by every command that calls AWS: regions (offline), clients (read-only ones in a
  * dry run), STS caller identity, the account guards (--account, --allow-account, --block-account), and
  * the account's alias (an alias containing "prod" is refused unless --allow-prod-alias).
  */
 export async function openSession(o: {
-  readonly aws: AwsOptions;
+  readonly aws: SessionAws;
   readonly regions: readonly string[];
   readonly readOnly: boolean;
   readonly ui: Ui;

@@ -498,3 +498,31 @@ describe('reconcile: --delete-owned-log-groups', () => {
     expect(get(changed, group).stays).toMatchObject({ rule: 'changed-since-plan' });
   });
 });
+
+describe('reconcile: --delete-owned-log-groups does not depend on the path that reached the group', () => {
+  it('a group another candidate merely uses, reached from it first, is still its owner\'s own', async () => {
+    const group = partArn('shared-logs');
+    const user = thingArn('a-user');
+    const owner = thingArn('z-owner');
+    const { registry } = world({
+      thing: { describe: { [user]: described({ uses: [group] }), [owner]: described({ uses: [group], ownLogGroup: group }) } },
+      part: { describe: { [group]: described({ tags: {} }) } },
+    });
+    for (const hits of [[hit(user), hit(owner)], [hit(owner), hit(user)]]) {
+      const r = await run(registry, hits, { ctx: testContext({ settings: { deleteOwnedLogGroups: true } }) });
+      expect(get(r, group).stays).toBeUndefined();
+      expect(get(r, group)).toMatchObject({ reported: true, because: expect.stringContaining('fake:thing z-owner') });
+    }
+  });
+
+  it('an own group that its type protects or blocks stays so', async () => {
+    const fn = thingArn('etl');
+    const group = partArn('etl-logs');
+    const { registry } = world({
+      thing: { describe: { [fn]: described({ uses: [group], ownLogGroup: group }) } },
+      part: { describe: { [group]: described({ tags: {} }) }, blocked: () => 'deletion protection is on' },
+    });
+    const r = await run(registry, [hit(fn)], { ctx: testContext({ settings: { deleteOwnedLogGroups: true } }) });
+    expect(get(r, group).stays).toMatchObject({ rule: 'blocked' });
+  });
+});

@@ -108,7 +108,7 @@ describe('sagemaker:cluster', () => {
     expect(await handler.currentTags(refFor(handler, ARN), ctx())).toBe(GONE);
 
     sm.reset();
-    sm.on(DescribeClusterCommand).resolves(CLUSTER);
+    sm.on(DescribeClusterCommand).resolvesOnce(CLUSTER).rejects(notFound());
     sm.on(ListClusterNodesCommand).rejects(notFound());
     expect(await handler.describe(refFor(handler, ARN), ctx())).toBe(GONE);
     expect(sm).not.toHaveReceivedCommand(ListTagsCommand);

@@ -211,8 +211,15 @@ describe('sagemaker:domain', () => {
       expect(await handler.readUses?.(refFor(handler, ARN), ctx())).toBe(GONE);
       sm.reset();
       world();
+      // The domain is gone by the time its spaces are listed: Describe says so when asked again.
+      sm.on(DescribeDomainCommand).resolvesOnce({ ...DOMAIN, Status: 'InService' }).rejects(notFound());
       sm.on(ListSpacesCommand).rejects(awsError('ValidationException', 'domain not found'));
       expect(await handler.describe(refFor(handler, ARN), ctx())).toBe(GONE);
+      // A ValidationException of a listing while the domain is still there is a failed read, not "gone".
+      sm.reset();
+      world();
+      sm.on(ListSpacesCommand).rejects(awsError('ValidationException', 'bad request'));
+      await expect(handler.describe(refFor(handler, ARN), ctx())).rejects.toThrow('bad request');
     });
 
     it('leaves out a profile gone between its listing and its Describe', async () => {

@@ -83,7 +83,7 @@ describe('sagemaker:experiment-trial-component', () => {
       expect(await handler.describe(refFor(handler, ARN), ctx())).toBe(GONE);
       expect(await handler.readUses?.(refFor(handler, ARN), ctx())).toBe(GONE);
       sm.reset();
-      sm.on(DescribeTrialComponentCommand).resolves(COMPONENT);
+      sm.on(DescribeTrialComponentCommand).resolvesOnce(COMPONENT).rejects(notFound());
       sm.on(ListTrialsCommand).rejects(notFound());
       expect(await handler.describe(refFor(handler, ARN), ctx())).toBe(GONE);
       expect(sm).not.toHaveReceivedCommand(ListTagsCommand);

@@ -82,7 +82,7 @@ describe('sagemaker:experiment-trial', () => {
       expect(await handler.describe(refFor(handler, ARN), ctx())).toBe(GONE);
       expect(sm).not.toHaveReceivedCommand(ListTagsCommand);
       sm.reset();
-      sm.on(DescribeTrialCommand).resolves(TRIAL);
+      sm.on(DescribeTrialCommand).resolvesOnce(TRIAL).rejects(notFound());
       sm.on(ListTrialComponentsCommand).rejects(notFound());
       expect(await handler.describe(refFor(handler, ARN), ctx())).toBe(GONE);
       expect(sm).not.toHaveReceivedCommand(ListTagsCommand);

@@ -147,7 +147,7 @@ describe('sagemaker:hub', () => {
       sm.on(ListTagsCommand).rejects(awsError('InternalFailure', 'no such resource', 500));
       expect(await handler.currentTags(refFor(handler, ARN), ctx())).toBe(GONE);
       sm.reset();
-      sm.on(DescribeHubCommand).resolves({ HubName: 'nova-hub', HubArn: ARN, HubStatus: 'InService' });
+      sm.on(DescribeHubCommand).resolvesOnce({ HubName: 'nova-hub', HubArn: ARN, HubStatus: 'InService' }).rejects(notFound());
       sm.on(ListHubContentsCommand).rejects(notFound());
       expect(await handler.describe(refFor(handler, ARN), ctx())).toBe(GONE);
     });

@@ -98,7 +98,7 @@ describe('sagemaker:pipeline', () => {
       expect(await handler.readUses?.(refFor(handler, ARN), ctx())).toBe(GONE);
       expect(sm).not.toHaveReceivedCommand(ListTagsCommand);
       sm.reset();
-      sm.on(DescribePipelineCommand).resolves({ PipelineName: 'nova-train', RoleArn: ROLE });
+      sm.on(DescribePipelineCommand).resolvesOnce({ PipelineName: 'nova-train', RoleArn: ROLE }).rejects(notFound());
       sm.on(ListPipelineExecutionsCommand).rejects(notFound());
       expect(await handler.describe(refFor(handler, ARN), ctx())).toBe(GONE);
     });
