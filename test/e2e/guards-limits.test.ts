@@ -7,7 +7,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { buildWorld, clientConfig, snapshot, type World } from '../../scripts/lib/world.js';
 import type { Report } from '../../src/model.js';
 import { describeWithMoto, runCli, type CliResult } from './harness.js';
-import { startProxy, type Proxy } from './proxy.js';
+import { startProxy, type Proxy } from '../../scripts/lib/proxy.js';
 
 /** The line the run ended with (a refusal after the plan was shown comes last on stderr). */
 const lastLine = (r: CliResult): string => r.stderr.trim().split('\n').at(-1) ?? '';

@@ -8,7 +8,7 @@ import { Factory } from '../../scripts/lib/factory.js';
 import { buildWorld, clientConfig, snapshot, type World } from '../../scripts/lib/world.js';
 import type { Report } from '../../src/model.js';
 import { describeWithMoto, runCli } from './harness.js';
-import { startProxy, type Proxy } from './proxy.js';
+import { startProxy, type Proxy } from '../../scripts/lib/proxy.js';
 
 describeWithMoto('plan --out, then apply exactly that plan', (moto) => {
   let world: World;

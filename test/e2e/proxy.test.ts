@@ -95,7 +95,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, GetFederationTokenCommand,
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { clientConfig } from '../../scripts/lib/world.js';
 import { describeWithMoto } from './harness.js';
-import { awsError, classify, isMutating, startProxy, type Proxy, type RecordedRequest } from './proxy.js';
+import { awsError, classify, isMutating, startProxy, type Proxy, type RecordedRequest } from '../../scripts/lib/proxy.js';
 
 const TRUST = JSON.stringify({
   Version: '2012-10-17',

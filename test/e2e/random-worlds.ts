@@ -6,7 +6,7 @@ import { buildSpec, describeWorld, expectedDeleted, generateWorld, TAG_KEY, TAG_
 import { snapshot } from '../../scripts/lib/world.js';
 import type { Report } from '../../src/model.js';
 import { describeWithMoto, runCli } from './harness.js';
-import { startProxy } from './proxy.js';
+import { startProxy } from '../../scripts/lib/proxy.js';
 
 /** How many randomized worlds in all (CI: 30; `npm run worlds`: 200), split over the files that call this. */
 const TOTAL = Number(process.env.RANDOM_WORLDS ?? 30);

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { buildWorld, CLEANED, snapshot, type World } from '../../scripts/lib/world.js';
 import type { Report } from '../../src/model.js';
 import { describeWithMoto, runCli, spawnCli } from './harness.js';
-import { startProxy, type Match, type Proxy } from './proxy.js';
+import { startProxy, type Match, type Proxy } from '../../scripts/lib/proxy.js';
 
 describeWithMoto('stopped runs: SIGKILL then resume, SIGTERM', (moto) => {
   let world: World;

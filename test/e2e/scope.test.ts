@@ -9,7 +9,7 @@ import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventb
 import { clientConfig, snapshot } from '../../scripts/lib/world.js';
 import type { Outcome, Report } from '../../src/model.js';
 import { describeWithMoto, runCli } from './harness.js';
-import { startProxy } from './proxy.js';
+import { startProxy } from '../../scripts/lib/proxy.js';
 
 const TAG = { project: 'scope-test' };
 const OTHER = { project: 'someone-else' };

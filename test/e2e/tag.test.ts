@@ -7,7 +7,7 @@ import { snapshot } from '../../scripts/lib/world.js';
 import type { Report } from '../../src/model.js';
 import type { TagReport } from '../../src/ui/ui.js';
 import { describeWithMoto, runCli } from './harness.js';
-import { startProxy, type Proxy } from './proxy.js';
+import { startProxy, type Proxy } from '../../scripts/lib/proxy.js';
 
 describeWithMoto('tag: untagged leftovers found by name, tagged, then cleaned by that tag', (moto) => {
   let f: Factory;

@@ -18,7 +18,7 @@ import { Factory } from '../../scripts/lib/factory.js';
 import { clientConfig, snapshot } from '../../scripts/lib/world.js';
 import type { Outcome, Report } from '../../src/model.js';
 import { describeWithMoto, runCli } from './harness.js';
-import { startProxy, type Proxy } from './proxy.js';
+import { startProxy, type Proxy } from '../../scripts/lib/proxy.js';
 
 const TAG = { project: 'sm-more-e2e' };
 const OTHER = { project: 'someone-else' };

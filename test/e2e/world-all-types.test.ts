@@ -94,7 +94,7 @@ import { Factory, type TagMap } from '../../scripts/lib/factory.js';
 import { ACCOUNT, clientConfig } from '../../scripts/lib/world.js';
 import type { Outcome, Report } from '../../src/model.js';
 import { describeWithMoto, runCli } from './harness.js';
-import { startProxy, type Proxy } from './proxy.js';
+import { startProxy, type Proxy } from '../../scripts/lib/proxy.js';
 
 const REGION = 'us-east-1';
 const TAG = { project: 'world-all' };

@@ -46,10 +46,12 @@ export interface RecordedRequest {
   outcome: 'forwarded' | 'injected' | 'dropped' | 'error' | undefined;
   /** The client closed its connection before it got the whole answer (e.g. the CLI was killed). */
   clientGone: boolean;
+  /** Milliseconds moto took to start answering (request sent to headers received); undefined unless forwarded. */
+  upstreamMs?: number | undefined;
 }
 
 /** What hold and fail rules are matched against: the recorded fields plus the raw request text. */
-export interface MatchInput extends Readonly<Omit<RecordedRequest, 'end' | 'status' | 'outcome' | 'clientGone'>> {
+export interface MatchInput extends Readonly<Omit<RecordedRequest, 'end' | 'status' | 'outcome' | 'clientGone' | 'upstreamMs'>> {
   /** Raw query string without the leading `?` ('' when none). */
   readonly query: string;
   /** Request body as UTF-8 text. */
@@ -541,8 +543,17 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-export async function startProxy(target: string): Promise<Proxy> {
+export interface ProxyOptions {
+  /**
+   * A fixed delay (ms) added to every recorded request before it is forwarded or answered: a stand-in
+   * for a real network's round trip (default 0).
+   */
+  readonly latencyMs?: number;
+}
+
+export async function startProxy(target: string, options: ProxyOptions = {}): Promise<Proxy> {
   const upstream = new URL(target);
+  const latency = options.latencyMs ?? 0;
   const agent = new Agent({ keepAlive: true });
   const records: RecordedRequest[] = [];
   const holds: HoldRule[] = [];
@@ -555,6 +566,7 @@ export async function startProxy(target: string): Promise<Proxy> {
     const headers: OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !DROP_REQUEST.has(k)) headers[k] = v;
     if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = body.length;
+    const upstreamStart = now();
     const up = httpRequest({ protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent }, (upRes) => {
       const raw: string[] = [];
       for (let i = 0; i < upRes.rawHeaders.length; i += 2) {
@@ -564,6 +576,7 @@ export async function startProxy(target: string): Promise<Proxy> {
       if (rec) {
         rec.status = upRes.statusCode;
         rec.outcome = 'forwarded';
+        rec.upstreamMs = now() - upstreamStart;
       }
       if (gone() || res.destroyed || res.writableEnded) {
         upRes.resume();
@@ -609,6 +622,7 @@ export async function startProxy(target: string): Promise<Proxy> {
     whenGone.push(() => (rec.clientGone = true));
     records.push(rec);
     const input: MatchInput = { ...c, method, path: rec.path, start: rec.start, query: q < 0 ? '' : url.slice(q + 1), body: text, headers: req.headers };
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
 
     const hold = holds.find((h) => h.active && h.match(input));
     if (hold) {
