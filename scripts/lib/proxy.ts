@@ -39,11 +39,16 @@ export interface RecordedRequest {
   /** HTTP status the answer had (moto's or an injected one); undefined while in flight, or when dropped. */
   status: number | undefined;
   /**
-   * `forwarded`: moto answered; `injected`: a {@link Proxy.fail} rule answered; `dropped`: a held request
-   * whose client had gone was never sent (hold option `onClientGone: 'drop'`, or the proxy stopped);
-   * `error`: the proxy could not get an answer from moto (it answered 502). Undefined while in flight.
+   * `forwarded`: moto answered; `injected`: a fault rule answered ({@link Proxy.fail}, `throttle`,
+   * `serverError`, `deny`, `conflict`); `dropped`: a held request whose client had gone was never sent
+   * (hold option `onClientGone: 'drop'`, or the proxy stopped); `cut`: the proxy closed the client's
+   * connection without answering ({@link Proxy.dropConnection}; `status` is moto's answer when the request
+   * had been forwarded first); `error`: the proxy could not get an answer from moto (it answered 502).
+   * Undefined while in flight.
    */
-  outcome: 'forwarded' | 'injected' | 'dropped' | 'error' | undefined;
+  outcome: 'forwarded' | 'injected' | 'dropped' | 'cut' | 'error' | undefined;
+  /** Which kind of rule injected the fault (`injected` and `cut` outcomes only). */
+  fault?: FaultKind | undefined;
   /** The client closed its connection before it got the whole answer (e.g. the CLI was killed). */
   clientGone: boolean;
   /** Milliseconds moto took to start answering (request sent to headers received); undefined unless forwarded. */
@@ -51,7 +56,7 @@ export interface RecordedRequest {
 }
 
 /** What hold and fail rules are matched against: the recorded fields plus the raw request text. */
-export interface MatchInput extends Readonly<Omit<RecordedRequest, 'end' | 'status' | 'outcome' | 'clientGone' | 'upstreamMs'>> {
+export interface MatchInput extends Readonly<Omit<RecordedRequest, 'end' | 'status' | 'outcome' | 'clientGone' | 'upstreamMs' | 'fault'>> {
   /** Raw query string without the leading `?` ('' when none). */
   readonly query: string;
   /** Request body as UTF-8 text. */
@@ -103,6 +108,35 @@ export interface FailOptions {
   readonly times?: number;
 }
 
+/** What kind of rule injected a fault: `fail` for {@link Proxy.fail}, otherwise the helper's name. */
+export type FaultKind = 'fail' | 'throttle' | 'server-error' | 'drop' | 'deny' | 'conflict';
+
+export interface ShareOptions {
+  /** Only requests this matches are considered (default: every recorded request). */
+  readonly match?: Match;
+  /**
+   * Seed of the rule's own pseudo-random sequence (default 1): the same seed and the same order of
+   * arrival fault the same requests.
+   */
+  readonly seed?: number;
+  /** Fault at most this many requests, then let them through (default: until removed). */
+  readonly times?: number;
+}
+
+export interface ServerErrorOptions extends ShareOptions {
+  /** 500 (`InternalFailure`; IAM `ServiceFailure`, S3 and EC2 `InternalError`) or 503 (`ServiceUnavailable`). Default 500. */
+  readonly status?: 500 | 503;
+}
+
+export interface DropOptions extends FailOptions {
+  /**
+   * `before` (default): the connection is closed as soon as the request has arrived; moto never sees it.
+   * `after`: the request is forwarded, moto answers (and acts on it), then the connection is closed
+   * instead of passing the answer on: the caller cannot know whether its call took effect.
+   */
+  readonly when?: 'before' | 'after';
+}
+
 export interface Fault {
   /** How many requests this rule has answered. */
   readonly hits: number;
@@ -123,6 +157,35 @@ export interface Proxy {
   hold(match: Match, options?: HoldOptions): Hold;
   /** Answers matching requests with `answer` instead of forwarding them. The first rule that matches answers. */
   fail(match: Match, answer: FailAnswer, options?: FailOptions): Fault;
+  /**
+   * Answers a seeded-random `share` (0 to 1) of the matching requests with the throttling error of the
+   * request's own service ({@link throttleError}: IAM `Throttling` 400, Lambda `TooManyRequestsException`
+   * 429, S3 `SlowDown` 503, `ThrottlingException` for the JSON services...); the others go on.
+   */
+  throttle(share: number, options?: ShareOptions): Fault;
+  /**
+   * Answers with a 500 or 503 in the service's shape ({@link serverErrorAnswer}): a seeded-random share of
+   * the requests (a number; `options.match` narrows them), or every request the match accepts (a function).
+   */
+  serverError(which: number | Match, options?: ServerErrorOptions): Fault;
+  /** Closes the client's connection without an answer, before or after forwarding ({@link DropOptions}). */
+  dropConnection(match: Match, options?: DropOptions): Fault;
+  /**
+   * Denies one action on one resource, as IAM would: requests of `operation` whose path, query or body
+   * names `resource` get the service's access-denied error ({@link deniedAnswer}: IAM and S3
+   * `AccessDenied` 403, EC2 `UnauthorizedOperation`, `AccessDeniedException` elsewhere).
+   */
+  deny(operation: string, resource: string, options?: FailOptions): Fault;
+  /**
+   * Answers matching requests with the service's "something still depends on it" error
+   * ({@link conflictAnswer}: IAM `DeleteConflict` 409, S3 `BucketNotEmpty` 409, Lambda
+   * `ResourceConflictException` 409, `ResourceInUse` elsewhere).
+   */
+  conflict(match: Match, options?: FailOptions): Fault;
+  /** The recorded reads (every request that is not {@link isMutating}); `mutating()` holds the others. */
+  reads(): RecordedRequest[];
+  /** How many recorded requests each kind of rule has faulted (answered, or cut). */
+  injected(): Record<FaultKind, number>;
   /** Internal failures: a match function that threw, moto unreachable. Closed client sockets are not failures. */
   errors(): readonly Error[];
   /** Drops every held request (and closes its client connection), closes all connections and the server. */
@@ -157,6 +220,19 @@ export interface Classified {
   readonly operation: string;
   readonly protocol: Protocol;
   readonly mutating: boolean;
+}
+
+/** A predicate true for about `share` (0 to 1) of its calls, from its own seeded sequence (mulberry32). */
+export function seededShare(share: number, seed = 1): () => boolean {
+  if (!(share >= 0 && share <= 1)) throw new Error(`a share is between 0 and 1, not ${share}`);
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 < share;
+  };
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -491,6 +567,61 @@ export function awsError(protocol: Protocol, code: string, message = code, statu
   }
 }
 
+type Who = Pick<MatchInput, 'protocol' | 'service'>;
+
+/**
+ * The error each service throttles with (aws-semantics.md 4.2), in its own shape: IAM, STS and
+ * CloudFormation `Throttling` 400, EC2 `RequestLimitExceeded` 503, S3 `SlowDown` 503, Lambda
+ * `TooManyRequestsException` 429, the Tagging API `ThrottledException` 400, Bedrock `ThrottlingException`
+ * 429, the other JSON services `ThrottlingException` 400.
+ */
+export function throttleError(r: Who): CannedAnswer {
+  if (r.service === 'lambda') {
+    return {
+      status: 429,
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'TooManyRequestsException', 'x-amzn-requestid': 'nova-proxy-injected' },
+      body: JSON.stringify({ Type: 'User', message: 'Rate exceeded', Reason: 'CallerRateLimitExceeded' }),
+    };
+  }
+  if (r.service === 'tagging') return awsError(r.protocol, 'ThrottledException', 'Rate exceeded', 400);
+  if (r.service.startsWith('bedrock')) return awsError(r.protocol, 'ThrottlingException', 'Too many requests, please wait before trying again.', 429);
+  switch (r.protocol) {
+    case 'query':
+      return awsError(r.protocol, 'Throttling', 'Rate exceeded', 400);
+    case 'ec2':
+      return awsError(r.protocol, 'RequestLimitExceeded', 'Request limit exceeded.', 503);
+    case 'rest-xml':
+      return awsError(r.protocol, 'SlowDown', 'Please reduce your request rate.', 503);
+    default:
+      return awsError(r.protocol, 'ThrottlingException', 'Rate exceeded', 400);
+  }
+}
+
+/** A 500 or 503 as the service sends it: IAM `ServiceFailure`, S3 and EC2 `InternalError`, else `InternalFailure`; 503 `ServiceUnavailable` (`…Exception` for JSON services). */
+export function serverErrorAnswer(r: Who, status: 500 | 503 = 500): CannedAnswer {
+  const json = r.protocol === 'json' || r.protocol === 'rest-json';
+  if (status === 503) return awsError(r.protocol, json ? 'ServiceUnavailableException' : 'ServiceUnavailable', 'Service is unavailable; try again', 503);
+  const code = r.service === 'iam' ? 'ServiceFailure' : r.protocol === 'rest-xml' || r.protocol === 'ec2' ? 'InternalError' : 'InternalFailure';
+  return awsError(r.protocol, code, 'We encountered an internal error. Please try again.', 500);
+}
+
+/** The service's access-denied answer for the request's action on `resource`, in IAM's wording. */
+export function deniedAnswer(r: Who & Pick<MatchInput, 'operation'>, resource: string): CannedAnswer {
+  const action = `${r.service}:${r.operation}`;
+  const message = `User: arn:aws:iam::123456789012:user/moto is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`;
+  if (r.protocol === 'query' || r.protocol === 'rest-xml') return awsError(r.protocol, 'AccessDenied', message, 403);
+  if (r.protocol === 'ec2') return awsError(r.protocol, 'UnauthorizedOperation', message, 403);
+  return awsError(r.protocol, 'AccessDeniedException', message, r.protocol === 'json' ? 400 : 403);
+}
+
+/** "Something still uses it": IAM `DeleteConflict` 409, S3 `BucketNotEmpty` 409, Lambda `ResourceConflictException` 409, else `ResourceInUse` 400. */
+export function conflictAnswer(r: Who): CannedAnswer {
+  if (r.service === 'iam') return awsError(r.protocol, 'DeleteConflict', 'Cannot delete entity, must detach all policies first.', 409);
+  if (r.protocol === 'rest-xml') return awsError(r.protocol, 'BucketNotEmpty', 'The bucket you tried to delete is not empty', 409);
+  if (r.service === 'lambda') return awsError(r.protocol, 'ResourceConflictException', 'The operation cannot be performed at this time.', 409);
+  return awsError(r.protocol, 'ResourceInUse', 'The resource is in use.', 400);
+}
+
 function answerFor(answer: FailAnswer, input: MatchInput): CannedAnswer {
   const a = typeof answer === 'function' ? answer(input) : 'code' in answer ? awsError(input.protocol, answer.code, answer.message, answer.status) : answer;
   // A fault, never a stand-in for what moto answers: the tests must not fake the emulator.
@@ -526,10 +657,24 @@ interface HoldRule {
 
 interface FaultRule {
   readonly match: Match;
-  readonly answer: FailAnswer;
+  /** An answer, or `drop-before` / `drop-after` to close the connection without one. */
+  readonly answer: FailAnswer | 'drop-before' | 'drop-after';
+  readonly kind: FaultKind;
   remaining: number;
   hits: number;
   active: boolean;
+}
+
+/** The request names `resource` in its path, query or body (decoded: `RoleName=a%2Fb`, `/bucket`). */
+function names(r: MatchInput, resource: string): boolean {
+  const decode = (t: string) => {
+    try {
+      return decodeURIComponent(t.replace(/\+/g, ' '));
+    } catch {
+      return t;
+    }
+  };
+  return [r.path, r.query, r.body].some((t) => t.includes(resource) || decode(t).includes(resource));
 }
 
 /** The whole body, or undefined when the client went away before sending all of it. */
@@ -562,7 +707,7 @@ export async function startProxy(target: string, options: ProxyOptions = {}): Pr
   const sockets = new Set<Socket>();
 
   /** Sends the request to moto; the answer goes to `res` unless the client has gone (then it is read and dropped). */
-  function forward(req: IncomingMessage, res: ServerResponse, body: Buffer, rec: RecordedRequest | undefined, gone: () => boolean): void {
+  function forward(req: IncomingMessage, res: ServerResponse, body: Buffer, rec: RecordedRequest | undefined, gone: () => boolean, cut = false): void {
     const headers: OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !DROP_REQUEST.has(k)) headers[k] = v;
     if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = body.length;
@@ -578,9 +723,16 @@ export async function startProxy(target: string, options: ProxyOptions = {}): Pr
         rec.outcome = 'forwarded';
         rec.upstreamMs = now() - upstreamStart;
       }
-      if (gone() || res.destroyed || res.writableEnded) {
+      if (cut || gone() || res.destroyed || res.writableEnded) {
         upRes.resume();
-        upRes.on('end', () => rec && (rec.end = now()));
+        upRes.on('end', () => {
+          if (rec) rec.end = now();
+          // moto has answered (and acted on it): the caller gets no answer at all.
+          if (cut) {
+            if (rec) rec.outcome = 'cut';
+            res.destroy();
+          }
+        });
         return;
       }
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, raw);
@@ -649,6 +801,14 @@ export async function startProxy(target: string, options: ProxyOptions = {}): Pr
     if (fault) {
       fault.hits++;
       if (--fault.remaining <= 0) fault.active = false;
+      rec.fault = fault.kind;
+      if (fault.answer === 'drop-after') return forward(req, res, body, rec, gone, true);
+      if (fault.answer === 'drop-before') {
+        rec.outcome = 'cut';
+        rec.end = now();
+        res.destroy();
+        return;
+      }
       const a = answerFor(fault.answer, input);
       rec.status = a.status;
       rec.outcome = 'injected';
@@ -661,6 +821,21 @@ export async function startProxy(target: string, options: ProxyOptions = {}): Pr
       return;
     }
     forward(req, res, body, rec, gone);
+  }
+
+  function addFault(match: Match, answer: FaultRule['answer'], kind: FaultKind, times: number | undefined): Fault {
+    const rule: FaultRule = { match, answer, kind, remaining: times ?? Infinity, hits: 0, active: true };
+    faults.push(rule);
+    return {
+      get hits() {
+        return rule.hits;
+      },
+      remove() {
+        rule.active = false;
+        const i = faults.indexOf(rule);
+        if (i >= 0) faults.splice(i, 1);
+      },
+    };
   }
 
   const server = createServer((req, res) => {
@@ -707,19 +882,27 @@ export async function startProxy(target: string, options: ProxyOptions = {}): Pr
         },
       };
     },
-    fail(match, answer, options = {}) {
-      const rule: FaultRule = { match, answer, remaining: options.times ?? Infinity, hits: 0, active: true };
-      faults.push(rule);
-      return {
-        get hits() {
-          return rule.hits;
-        },
-        remove() {
-          rule.active = false;
-          const i = faults.indexOf(rule);
-          if (i >= 0) faults.splice(i, 1);
-        },
-      };
+    fail: (match, answer, options = {}) => addFault(match, answer, 'fail', options.times),
+    throttle(share, options = {}) {
+      const pick = seededShare(share, options.seed);
+      const match = options.match ?? (() => true);
+      return addFault((r) => match(r) && pick(), throttleError, 'throttle', options.times);
+    },
+    serverError(which, options = {}) {
+      const status = options.status ?? 500;
+      const pick = typeof which === 'number' ? seededShare(which, options.seed) : which;
+      const match = options.match ?? (() => true);
+      return addFault((r) => match(r) && pick(r), (r) => serverErrorAnswer(r, status), 'server-error', options.times);
+    },
+    dropConnection: (match, options = {}) => addFault(match, options.when === 'after' ? 'drop-after' : 'drop-before', 'drop', options.times),
+    deny: (operation, resource, options = {}) =>
+      addFault((r) => r.operation === operation && names(r, resource), (r) => deniedAnswer(r, resource), 'deny', options.times),
+    conflict: (match, options = {}) => addFault(match, conflictAnswer, 'conflict', options.times),
+    reads: () => records.filter((r) => !r.mutating),
+    injected() {
+      const out: Record<FaultKind, number> = { fail: 0, throttle: 0, 'server-error': 0, drop: 0, deny: 0, conflict: 0 };
+      for (const r of records) if (r.fault) out[r.fault] += 1;
+      return out;
     },
     async stop() {
       for (const h of holds.splice(0)) for (const w of h.waiting.splice(0)) w.resolve('drop');

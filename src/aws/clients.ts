@@ -125,6 +125,8 @@ function customEndpointInEnv(): boolean {
 /** One client per (service, region, attempts), built lazily and reused for the whole run. */
 export class AwsClients {
   private readonly cache = new Map<string, Promise<unknown>>();
+  /** The first client's memoized credential provider (the SDK's default chain, for the profile), shared by all. */
+  private credentials: unknown;
   /** Every call and attempt the clients make (the report's totals, `--debug`'s lines). */
   readonly calls = new CallLog();
 
@@ -135,8 +137,15 @@ export class AwsClients {
     const key = `${service}|${region}|${attempts}`;
     let hit = this.cache.get(key) as Promise<ClientTypes[K]> | undefined;
     if (!hit) {
-      hit = loaders[service]().then((Client) => {
-        const client = new Client(this.configFor(service, region, attempts));
+      // The endpoint the shared config gives this service (`endpoint_url`, a `services` section) is read for
+      // the profile in use, `--profile` as much as AWS_PROFILE: the SDK itself reads it for AWS_PROFILE only.
+      const configured = this.settings.endpoint ? Promise.resolve(undefined) : configuredEndpoint(service, this.settings.profile);
+      hit = Promise.all([loaders[service](), configured, import('./retry.js')]).then(([Client, endpoint, { retryStrategy }]) => {
+        // Per client: throttling gets more attempts than other errors, and its own quota (src/aws/retry.ts).
+        const client = new Client({ ...this.configFor(service, region, attempts, endpoint), retryStrategy: retryStrategy(attempts), ...(this.credentials ? { credentials: this.credentials } : {}) });
+        // One credential provider for every client: a credential_process, an SSO token or an assumed role
+        // is resolved once per run (and refreshed once when it expires), not once per service and region.
+        this.credentials ??= (client as unknown as { config: { credentials?: unknown } }).config.credentials;
         const stack = (client as unknown as { middlewareStack: MiddlewareStackLike }).middlewareStack;
         if (this.settings.readOnly) guardReadOnly(stack, service, this.settings.readOnly.get(service) ?? new Set());
         const settling = SETTLING[service];
@@ -149,18 +158,22 @@ export class AwsClients {
     return hit;
   }
 
-  configFor(service: ServiceName, region: string, maxAttempts: number): Record<string, unknown> {
+  /** `configured`: the endpoint the environment or the shared config names for the service (see {@link configuredEndpoint}). */
+  configFor(service: ServiceName, region: string, maxAttempts: number, configured?: string): Record<string, unknown> {
     const config: Record<string, unknown> = {
       region,
       maxAttempts,
       retryMode: 'adaptive',
     };
     if (this.settings.profile) config.profile = this.settings.profile;
-    if (this.settings.endpoint) config.endpoint = this.settings.endpoint;
+    const endpoint = this.settings.endpoint ?? configured;
+    if (endpoint) config.endpoint = endpoint;
+    // Nothing configured for --profile: the SDK must not fall back to the endpoint of AWS_PROFILE's profile.
+    else if (this.settings.profile) config.ignoreConfiguredEndpointUrls = true;
     if (service === 's3') {
       config.followRegionRedirects = true;
       // Emulators and custom endpoints are not virtual-host addressable.
-      if (this.settings.endpoint || customEndpointInEnv()) config.forcePathStyle = true;
+      if (endpoint || customEndpointInEnv()) config.forcePathStyle = true;
     }
     return config;
   }
@@ -241,4 +254,57 @@ export async function defaultRegion(profile: string | undefined): Promise<string
   } finally {
     client.destroy();
   }
+}
+
+/** Each client's SDK service id: the suffix of `AWS_ENDPOINT_URL_<ID>` and the key of a `services` section. */
+export const SERVICE_IDS: { readonly [K in ServiceName]: string } = {
+  sts: 'STS',
+  ec2: 'EC2',
+  iam: 'IAM',
+  tagging: 'Resource Groups Tagging API',
+  s3: 'S3',
+  lambda: 'Lambda',
+  sagemaker: 'SageMaker',
+  bedrock: 'Bedrock',
+  'bedrock-agent': 'Bedrock Agent',
+  logs: 'CloudWatch Logs',
+  codebuild: 'CodeBuild',
+  ecr: 'ECR',
+  events: 'EventBridge',
+  glue: 'Glue',
+  codepipeline: 'CodePipeline',
+  codeconnections: 'CodeStar connections',
+  cloudformation: 'CloudFormation',
+  servicecatalog: 'Service Catalog',
+};
+
+/**
+ * The endpoint configured for a service, resolved as the SDK resolves it (AWS_ENDPOINT_URL_<SERVICE>,
+ * AWS_ENDPOINT_URL, then the profile's `services` section and its `endpoint_url`; none at all when
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS or `ignore_configured_endpoint_urls` says so), with the SDK's own
+ * config loader, but for the given profile (else AWS_PROFILE, else `default`).
+ */
+export async function configuredEndpoint(service: ServiceName, profile: string | undefined): Promise<string | undefined> {
+  const { booleanSelector, loadConfig, SelectorType } = await import('@smithy/core/config');
+  const init = profile ? { profile } : {};
+  const ignore = await loadConfig<boolean>(
+    {
+      environmentVariableSelector: (env) => booleanSelector(env, 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', SelectorType.ENV),
+      configFileSelector: (p) => booleanSelector(p, 'ignore_configured_endpoint_urls', SelectorType.CONFIG),
+      default: false,
+    },
+    init,
+  )();
+  if (ignore) return undefined;
+  const id = SERVICE_IDS[service];
+  const envSuffix = id.split(' ').map((w) => w.toUpperCase()).join('_');
+  const configKey = `${id.split(' ').map((w) => w.toLowerCase()).join('_')}.endpoint_url`;
+  return loadConfig<string | undefined>(
+    {
+      environmentVariableSelector: (env) => env[`AWS_ENDPOINT_URL_${envSuffix}`] || env.AWS_ENDPOINT_URL || undefined,
+      configFileSelector: (p, files) => (p.services ? files?.[`services.${p.services}`]?.[configKey] : undefined) || p.endpoint_url || undefined,
+      default: undefined,
+    },
+    init,
+  )();
 }

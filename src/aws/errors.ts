@@ -40,6 +40,18 @@ export function isCredentialError(err: unknown): boolean {
   return isErrorNamed(err, ...EXPIRED) || errorName(err) === 'CredentialsProviderError';
 }
 
+/** Set by the retry strategy (src/aws/retry.ts) on a call's final error; see {@link hadUnansweredAttempt}. */
+export const UNANSWERED_ATTEMPT = '$unansweredAttempt';
+
+/**
+ * The call was retried after an attempt that got no clear answer (a dropped connection, a timeout, a
+ * 5xx): that attempt may have taken effect. A delete whose retry then says "not found" most likely
+ * removed the resource itself.
+ */
+export function hadUnansweredAttempt(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as Record<string, unknown>)[UNANSWERED_ATTEMPT] === true;
+}
+
 function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(asSdk(err).message ?? err);

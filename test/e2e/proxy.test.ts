@@ -95,7 +95,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, GetFederationTokenCommand,
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { clientConfig } from '../../scripts/lib/world.js';
 import { describeWithMoto } from './harness.js';
-import { awsError, classify, isMutating, startProxy, type Proxy, type RecordedRequest } from '../../scripts/lib/proxy.js';
+import { awsError, classify, isMutating, seededShare, startProxy, throttleError, type Proxy, type RecordedRequest } from '../../scripts/lib/proxy.js';
 
 const TRUST = JSON.stringify({
   Version: '2012-10-17',
@@ -265,6 +265,35 @@ function within<T>(p: Promise<T>, what: string, ms = 10_000): Promise<T> {
   const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms)));
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
+
+describe('fault helpers', () => {
+  it('seededShare: the same seed gives the same picks, close to the share; 0 and 1 are never and always', () => {
+    const picks = (share: number, seed: number) => Array.from({ length: 4000 }, seededShare(share, seed));
+    const a = picks(0.3, 9);
+    expect(a).toEqual(picks(0.3, 9));
+    expect(a).not.toEqual(picks(0.3, 10));
+    expect(a.filter(Boolean).length / a.length).toBeCloseTo(0.3, 1);
+    expect(picks(0.6, 1).filter(Boolean).length / 4000).toBeCloseTo(0.6, 1);
+    expect(picks(0, 1).some(Boolean)).toBe(false);
+    expect(picks(1, 1).every(Boolean)).toBe(true);
+    expect(() => seededShare(1.5)).toThrow(/between 0 and 1/);
+  });
+
+  it("throttleError: each service's own code and status", () => {
+    const t = (service: string, protocol: Parameters<typeof throttleError>[0]['protocol']) => {
+      const a = throttleError({ service, protocol });
+      return [a.status, /<Code>(\w+)</.exec(a.body ?? '')?.[1] ?? a.headers?.['x-amzn-errortype'] ?? (JSON.parse(a.body ?? '{}') as { __type?: string }).__type];
+    };
+    expect(t('iam', 'query')).toEqual([400, 'Throttling']);
+    expect(t('sts', 'query')).toEqual([400, 'Throttling']);
+    expect(t('s3', 'rest-xml')).toEqual([503, 'SlowDown']);
+    expect(t('lambda', 'rest-json')).toEqual([429, 'TooManyRequestsException']);
+    expect(t('sagemaker', 'json')).toEqual([400, 'ThrottlingException']);
+    expect(t('tagging', 'json')).toEqual([400, 'ThrottledException']);
+    expect(t('bedrock', 'rest-json')).toEqual([429, 'ThrottlingException']);
+    expect(t('ec2', 'ec2')).toEqual([503, 'RequestLimitExceeded']);
+  });
+});
 
 describeWithMoto('the recording proxy in front of moto', (moto) => {
   let proxy: Proxy;
@@ -671,6 +700,113 @@ describeWithMoto('the recording proxy in front of moto', (moto) => {
       );
       const err = await rejection(iam.send(new GetUserCommand({ UserName: 'u' })));
       expect([err.name, err.message]).toEqual(['NoSuchEntityException', 'no user in us-east-1']);
+      iam.destroy();
+    });
+  });
+  describe('throttle, serverError, dropConnection, deny, conflict, and the counts', () => {
+    // Fault rules stay until removed: each test here starts with a proxy of its own.
+    beforeEach(async () => {
+      await proxy.stop();
+      proxy = await startProxy(moto().url);
+    });
+
+    it('throttle: a seeded share of requests get the service error the SDK reads as throttling; the rest reach moto', async () => {
+      const iam = new IAMClient(via());
+      const s3 = new S3Client(via());
+      const lambda = new LambdaClient(via());
+      const rule = proxy.throttle(0.5, { seed: 5, match: (r) => r.operation.startsWith('List') });
+      const errors: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        for (const send of [() => iam.send(new ListRolesCommand({})), () => s3.send(new ListBucketsCommand({})), () => lambda.send(new ListFunctionsCommand({}))]) {
+          await send().catch((e: Error & { $metadata?: { httpStatusCode?: number } }) => errors.push(`${e.name} ${e.$metadata?.httpStatusCode}`));
+        }
+      }
+      expect(new Set(errors)).toEqual(new Set(['Throttling 400', 'SlowDown 503', 'TooManyRequestsException 429']));
+      expect(rule.hits).toBe(errors.length);
+      expect(errors.length).toBeGreaterThan(30);
+      expect(errors.length).toBeLessThan(60);
+      expect(proxy.injected().throttle).toBe(errors.length);
+      expect(proxy.count((r) => r.fault === 'throttle' && r.outcome === 'injected')).toBe(errors.length);
+      // Not matched: never throttled.
+      await iam.send(new CreateRoleCommand({ RoleName: 'r', AssumeRolePolicyDocument: TRUST }));
+      rule.remove();
+      expect(proxy.count((r) => r.operation === 'CreateRole' && r.outcome === 'forwarded')).toBe(1);
+      for (const c of [iam, s3, lambda]) c.destroy();
+    });
+
+    it('serverError: 500 and 503 in each protocol; the SDK sees a server fault', async () => {
+      const iam = new IAMClient(via());
+      const sm = new SageMakerClient(via());
+      proxy.serverError((r) => r.operation === 'ListRoles', { status: 500 });
+      proxy.serverError(1, { status: 503, match: (r) => r.service === 'sagemaker', times: 1 });
+      const a = await rejection(iam.send(new ListRolesCommand({})));
+      expect([a.name, a.$metadata?.httpStatusCode]).toEqual(['ServiceFailureException', 500]);
+      const b = await rejection(sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'c' })));
+      expect([b.name, b.$metadata?.httpStatusCode]).toEqual(['ServiceUnavailableException', 503]);
+      // times: 1, then moto answers again.
+      expect((await rejection(sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'c' })))).name).toBe('ValidationException');
+      expect(proxy.injected()['server-error']).toBe(2);
+      iam.destroy();
+      sm.destroy();
+    });
+
+    it('dropConnection: before (moto never sees it) and after (moto acted; the answer is lost)', async () => {
+      const iam = new IAMClient(via());
+      await iam.send(new CreateRoleCommand({ RoleName: 'gone-twice', AssumeRolePolicyDocument: TRUST }));
+      const before = proxy.dropConnection((r) => r.operation === 'GetRole', { times: 1 });
+      const after = proxy.dropConnection((r) => r.operation === 'DeleteRole', { when: 'after', times: 1 });
+      const lostRead = await rejection(iam.send(new GetRoleCommand({ RoleName: 'gone-twice' })));
+      expect((lostRead as Error & { code?: string }).code ?? lostRead.name).toMatch(/ECONNRESET|socket hang up/i);
+      expect(by('GetRole')).toMatchObject({ outcome: 'cut', fault: 'drop', status: undefined });
+      // moto deleted it, but the caller got no answer: asking again says it is gone.
+      await rejection(iam.send(new DeleteRoleCommand({ RoleName: 'gone-twice' })));
+      await within(
+        (async () => {
+          while (by('DeleteRole').end === undefined) await new Promise((r) => setTimeout(r, 10));
+        })(),
+        'the cut DeleteRole',
+      );
+      expect(by('DeleteRole')).toMatchObject({ outcome: 'cut', fault: 'drop', status: 200 });
+      expect((await rejection(iam.send(new DeleteRoleCommand({ RoleName: 'gone-twice' })))).name).toBe('NoSuchEntityException');
+      expect([before.hits, after.hits]).toEqual([1, 1]);
+      expect(proxy.injected().drop).toBe(2);
+      iam.destroy();
+    });
+
+    it('deny: one action on one resource, with the access-denied error of the service; conflict: the dependency error', async () => {
+      const iam = new IAMClient(via());
+      const s3 = new S3Client(via());
+      for (const RoleName of ['kept', 'free']) await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: TRUST }));
+      await s3.send(new CreateBucketCommand({ Bucket: 'held' }));
+      proxy.deny('DeleteRole', 'kept');
+      proxy.deny('DeleteBucket', 'held');
+      const e = await rejection(iam.send(new DeleteRoleCommand({ RoleName: 'kept' })));
+      expect([e.name, e.$metadata?.httpStatusCode]).toEqual(['AccessDenied', 403]);
+      expect(e.message).toMatch(/not authorized to perform: iam:DeleteRole on resource: kept/);
+      await iam.send(new DeleteRoleCommand({ RoleName: 'free' })); // another role: allowed
+      expect((await rejection(s3.send(new DeleteBucketCommand({ Bucket: 'held' })))).name).toBe('AccessDenied');
+      const conflict = proxy.conflict((r) => r.operation === 'DeleteRole', { times: 1 });
+      proxy.conflict((r) => r.operation === 'DeleteBucket' || r.operation === 'DeleteFunction');
+      // deny's rule came first and still answers for 'kept'; the conflict answers for any other role.
+      await iam.send(new CreateRoleCommand({ RoleName: 'other', AssumeRolePolicyDocument: TRUST }));
+      const c = await rejection(iam.send(new DeleteRoleCommand({ RoleName: 'other' })));
+      expect([c.name, c.$metadata?.httpStatusCode]).toEqual(['DeleteConflictException', 409]);
+      expect(conflict.hits).toBe(1);
+      const lambda = new LambdaClient(via());
+      const l = await rejection(lambda.send(new DeleteFunctionCommand({ FunctionName: 'f' })));
+      expect([l.name, l.$metadata?.httpStatusCode]).toEqual(['ResourceConflictException', 409]);
+      expect(proxy.injected()).toMatchObject({ deny: 2, conflict: 2 });
+      for (const x of [iam, s3, lambda]) x.destroy();
+    });
+
+    it('reads() and mutating() split every recorded request', async () => {
+      const iam = new IAMClient(via());
+      await iam.send(new ListRolesCommand({}));
+      await iam.send(new CreateRoleCommand({ RoleName: 'x', AssumeRolePolicyDocument: TRUST }));
+      await iam.send(new GetRoleCommand({ RoleName: 'x' }));
+      expect(proxy.reads().map((r) => r.operation)).toEqual(['ListRoles', 'GetRole']);
+      expect(proxy.mutating().map((r) => r.operation)).toEqual(['CreateRole']);
+      expect(proxy.reads().length + proxy.mutating().length).toBe(proxy.requests().length);
       iam.destroy();
     });
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UNANSWERED_ATTEMPT } from '../../src/aws/errors.js';
 import { Throughput } from '../../src/aws/throughput.js';
 import type { JournalEvent, JournalSink } from '../../src/backup/journal.js';
 import { execute, type ExecEvent, type ExecuteOptions } from '../../src/execute/executor.js';
@@ -784,6 +785,40 @@ describe('execute: abort signal', () => {
   });
 });
 
+describe('execute: a delete whose answer was lost', () => {
+  /** A not-found error from a call the SDK retried after an unanswered attempt (src/aws/retry.ts marks it). */
+  const retriedNotFound = (): Error => Object.defineProperty(awsError('NotFound', 'no such thing', 404), UNANSWERED_ATTEMPT, { value: true });
+
+  it('the retry found it gone and a re-read agrees: deleted (its own first attempt did it), journalled as deleted', async () => {
+    const journal = new RecordingJournal();
+    const h = fakeHandler({
+      currentTags: inTurn<Tags | typeof GONE>(DEFAULT_TAGS, GONE),
+      onDelete: () => {
+        throw retriedNotFound();
+      },
+    });
+    const [o] = await run(plan(planNode(EP, 'fake:thing')), [h], { journal });
+    expect(o).toMatchObject({ status: 'deleted', rule: 'delete', reason: 'the answer to its delete call was lost; the retry and a re-read found it deleted' });
+    expect(journal.summary).toContain('deleted delete');
+  });
+
+  it('without an unanswered attempt the same not-found is someone else: gone; and a re-read that still finds it: failed', async () => {
+    const plain = fakeHandler({
+      currentTags: inTurn<Tags | typeof GONE>(DEFAULT_TAGS, GONE),
+      onDelete: () => {
+        throw awsError('NotFound', 'no such thing', 404);
+      },
+    });
+    expect((await run(plan(planNode(EP, 'fake:thing')), [plain]))[0]).toMatchObject({ status: 'gone', rule: 'gone' });
+    const still = fakeHandler({
+      onDelete: () => {
+        throw retriedNotFound();
+      },
+    });
+    expect((await run(plan(planNode(EP, 'fake:thing')), [still]))[0]).toMatchObject({ status: 'failed', error: 'NotFound: no such thing' });
+  });
+});
+
 describe('execute: lost credentials', () => {
   const T = (n: string): string => arnOf('fake:thing', n);
   const expired = (): Error => awsError('ExpiredToken', 'The security token included in the request is expired');
@@ -805,10 +840,35 @@ describe('execute: lost credentials', () => {
     for (const n of ['b', 'c']) {
       expect(outcomes[n]).toMatchObject({ status: 'skipped', rule: 'interrupted' });
       expect(outcomes[n]?.reason).toMatch(/credentials/);
-      expect(outcomes[n]?.reason).toMatch(/renew/);
+      expect(outcomes[n]?.reason).toMatch(/refresh them/);
       expect(outcomes[n]?.reason).toMatch(/resume/);
     }
     expect(h.called('currentTags')).toEqual([T('a')]);
+  });
+
+  it('an expired answer to any attempt (a waiter poll) ends the waits under way and names the journal to resume', async () => {
+    const ctx = testContext();
+    const waiting = deferred();
+    const h = fakeHandler({
+      onWaitUntilGone: (_ref, c) =>
+        new Promise((_, reject) => {
+          waiting.resolve();
+          // As the SDK's waiters do when their abortSignal fires.
+          c.signal?.addEventListener('abort', () => reject(new Error(JSON.stringify({ state: 'ABORTED', reason: 'Request was aborted' }))));
+        }),
+    });
+    const journal = Object.assign(new RecordingJournal(), { path: '/backups/run.journal.ndjson' });
+    const pending = run(plan(planNode(T('a'), 'fake:thing', [T('b')]), planNode(T('b'), 'fake:thing')), [h], { ctx, journal });
+    await waiting.promise;
+    // The waiter's poll is answered ExpiredTokenException: it would poll on until --wait-timeout.
+    ctx.aws.calls.attempt({ service: 'sagemaker', operation: 'DescribeEndpoint', region: 'us-east-1', attempt: 1, ms: 1, status: 400, error: 'ExpiredTokenException', throttled: false });
+    const outcomes = byName(await pending);
+    expect(outcomes.a).toMatchObject({ status: 'failed', rule: 'delete-failed' });
+    expect(outcomes.a?.error).toMatch(/^ExpiredTokenException: stopped while waiting for AWS \(what was sent may still complete there\): the credentials stopped working/);
+    expect(outcomes.b).toMatchObject({ status: 'skipped', rule: 'interrupted' });
+    expect(outcomes.b?.reason).toBe(
+      'not started: the credentials stopped working (ExpiredTokenException: the answer to sagemaker:DescribeEndpoint); refresh them, then run `nova-cleanup resume /backups/run.journal.ndjson`',
+    );
   });
 
   it('a delete running elsewhere does not start its next step once the credentials are lost', async () => {
