@@ -34,6 +34,8 @@ export interface ConfirmOptions {
   readonly interactive: boolean;
   readonly yes: boolean;
   readonly backupDir: string;
+  /** `--redact`: the backup replaces the secret values of each configuration (environment values...), keeping the keys. */
+  readonly redact?: boolean;
 }
 
 export interface CleanOptions extends AwsOptions, SelectionOptions, ConfirmOptions {
@@ -54,12 +56,12 @@ export const EMPTY_VALUE = '""';
 const hasControl = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 
 export function parseTag(raw: string): TagFilter {
-  if (hasControl(raw)) throw new Error(`"${printable(raw)}" contains a control character`);
+  if (hasControl(raw)) throw new Error(`"${printable(raw)}" contains a control character; type the tag again without it`);
   const eq = raw.indexOf('=');
   const key = eq === -1 ? raw : raw.slice(0, eq);
   if (!key.trim()) throw new Error(`"${raw}" has no tag key (use Key=Value, Key=v1,v2 or Key)`);
   if (key !== key.trim()) throw new Error(`tag key "${key}" has whitespace around it; remove it (tag keys rarely do)`);
-  if (key.length > 128) throw new Error(`tag key "${key.slice(0, 20)}..." is longer than 128 characters`);
+  if (key.length > 128) throw new Error(`tag key "${key.slice(0, 20)}..." is longer than 128 characters, AWS's limit for a tag key`);
   if (eq === -1) return { key, values: [] };
   const values = raw.slice(eq + 1).split(',');
   const out: string[] = [];
@@ -73,7 +75,7 @@ export function parseTag(raw: string): TagFilter {
     }
     const value = v === EMPTY_VALUE ? '' : v;
     if (value !== value.trim()) throw new Error(`tag ${key}: value "${v}" has whitespace around it; remove it (tag values rarely do)`);
-    if (value.length > 256) throw new Error(`a value of tag ${key} is longer than 256 characters`);
+    if (value.length > 256) throw new Error(`a value of tag ${key} is longer than 256 characters, AWS's limit for a tag value`);
     if (out.includes(value)) throw new Error(`tag ${key}: value "${v}" is given twice`);
     out.push(value);
   }
@@ -121,6 +123,7 @@ const confirmSchema = {
   interactive: z.boolean().default(false),
   yes: z.boolean().default(false),
   backupDir: z.string().min(1, 'must not be empty').default('./nova-cleanup-backups'),
+  redact: z.boolean().optional(),
 };
 
 const flagNames: Record<string, string> = {
@@ -142,8 +145,24 @@ const flagNames: Record<string, string> = {
   expectCount: '--expect-count',
 };
 
+/** zod's own messages ("Too small: expected string to have >=1 characters"), said in words for an option's value. */
+function inWords(issue: z.core.$ZodRawIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'number' ? 'must be a number' : issue.expected === 'array' ? 'must be a list' : `must be ${issue.expected === 'string' ? 'a value' : String(issue.expected)}`;
+    case 'too_small':
+      return issue.origin === 'string' && Number(issue.minimum) <= 1 ? 'must not be empty' : `must be at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map(String).join(', ')}`;
+    default:
+      return 'is not a valid value';
+  }
+}
+
 function parseWith<S extends z.ZodRawShape>(shape: S, raw: Record<string, unknown>): z.infer<z.ZodObject<S>> {
-  const parsed = z.object(shape).safeParse(raw);
+  const parsed = z.object(shape).safeParse(raw, { error: inWords });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const flag = flagNames[String(issue?.path[0] ?? '')] ?? String(issue?.path[0] ?? 'option');
@@ -175,7 +194,10 @@ export function parseLimits(raw: Record<string, unknown>, knownTypes: readonly s
       continue;
     }
     const type = e.slice(0, eq);
-    if (!knownTypes.includes(type)) throw new NovaError(`--expect-count "${e}": unknown type "${type}"; see \`nova-cleanup types\``);
+    if (!knownTypes.includes(type)) {
+      const close = closest(type, knownTypes);
+      throw new NovaError(`--expect-count "${e}": unknown type "${type}"; ${close ? `did you mean ${close}? ` : ''}see \`nova-cleanup types\``);
+    }
     if (Object.hasOwn(expectByType, type)) throw new NovaError(`--expect-count "${e}": ${type} is given twice`);
     expectByType[type] = n;
   }
@@ -208,10 +230,8 @@ export function parseSelection(raw: Record<string, unknown>, knownTypes: readonl
   if (tags.length > 50) throw new NovaError("--tag: at most 50 tag keys (the Tagging API's limit)");
   const regions = o.region.flatMap((r) => r.split(',')).map((r) => r.trim());
   if (regions.some((r) => r === '')) throw new NovaError('--region: an empty region (a stray comma?)');
-  for (const t of [...o.includeType, ...o.excludeType, ...o.assumeAbsent]) {
-    const known = t.endsWith(':*') ? knownTypes.some((k) => k.startsWith(t.slice(0, -1))) : knownTypes.includes(t);
-    if (!known) throw new NovaError(`unknown type "${t}"; see \`nova-cleanup types\` (known: ${knownTypes.join(', ')})`);
-  }
+  const given: [string, readonly string[]][] = [['--include-type', o.includeType], ['--exclude-type', o.excludeType], ['--assume-absent', o.assumeAbsent]];
+  for (const [flag, list] of given) for (const t of list) checkKnownType(t, flag, knownTypes);
   if (o.allRegions && regions.length > 0) throw new NovaError('--all-regions and --region contradict each other; choose one');
   if (regions.some((r) => r === 'all')) throw new NovaError('--region all is not a region; use --all-regions for every region enabled for the account');
   return {
@@ -223,6 +243,37 @@ export function parseSelection(raw: Record<string, unknown>, knownTypes: readonl
     includeTypes: o.includeType,
     excludeTypes: o.excludeType,
   };
+}
+
+/** A `service:type` (or `service:*`) that no handler declares: one line with the closest known type, or the known services. */
+function checkKnownType(t: string, flag: string, knownTypes: readonly string[]): void {
+  const known = t.endsWith(':*') ? knownTypes.some((k) => k.startsWith(t.slice(0, -1))) : knownTypes.includes(t);
+  if (known) return;
+  const services = [...new Set(knownTypes.map((k) => k.split(':')[0] as string))];
+  const close = t.endsWith(':*') ? undefined : closest(t, knownTypes);
+  const service = t.split(':')[0] ?? '';
+  const hint = close ? `did you mean ${close}?` : services.includes(service) ? `${service} has no such type;` : `no supported type is of service ${service} (the services: ${services.join(', ')});`;
+  throw new NovaError(`unknown type "${t}" (${flag}); ${hint} \`nova-cleanup types\` lists every type`);
+}
+
+/** The candidate nearest to `s` by edit distance, if it is near enough to be a typo. */
+export function closest(s: string, candidates: readonly string[]): string | undefined {
+  let best: { c: string; d: number } | undefined;
+  for (const c of candidates) {
+    const d = editDistance(s.toLowerCase(), c.toLowerCase());
+    if (!best || d < best.d) best = { c, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(s.length / 5)) ? best.c : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j += 1) cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length] as number;
 }
 
 export function parseCleanOptions(raw: Record<string, unknown>, knownTypes: readonly string[]): CleanOptions {
@@ -258,11 +309,12 @@ export interface TagOptions extends AwsOptions {
 export function parseTagCommand(raw: Record<string, unknown>, knownTypes: readonly string[]): TagOptions {
   const aws = parseAwsOptions(raw);
   const confirm = parseConfirmOptions(raw);
-  const prefixes = z.array(z.string()).default([]).parse(raw.namePrefix ?? []);
+  const prefixes = Array.isArray(raw.namePrefix) ? raw.namePrefix.map(String) : [];
   for (const p of prefixes) {
     if (p.trim() === '' || p !== p.trim() || hasControl(p)) throw new NovaError(`--name-prefix "${printable(p)}": give a non-empty prefix without surrounding whitespace`);
   }
-  const preset = raw.preset === undefined ? undefined : z.literal('nova', { error: 'the only preset is nova' }).parse(raw.preset);
+  if (raw.preset !== undefined && raw.preset !== 'nova') throw new NovaError(`--preset "${String(raw.preset)}": the only preset is nova`);
+  const preset = raw.preset === undefined ? undefined : ('nova' as const);
   if (prefixes.length === 0 && !preset) throw new NovaError('tag: give at least one --name-prefix, or --preset nova');
   const tagList = raw.tag as string[] | undefined;
   if (!tagList || tagList.length === 0) throw new NovaError('tag: give the tag to add with --tag Key=Value');

@@ -48,7 +48,8 @@ export async function prepareFolder(dir: string, flag = '--backup-dir'): Promise
     try {
       st = await lstat(dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new NovaError(`${flag} ${dir}: ${(err as Error).message}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw new NovaError(`${flag} ${dir}: cannot be used (${code ?? (err as Error).message}${code === 'ENOTDIR' ? ': a part of the path is a file' : ''}); choose a folder you can write to`);
       // Never mkdir inside a pseudo filesystem (recursive mkdir on /proc spins forever).
       await refusePseudo(await nearestExisting(dir), flag, dir);
       try {
@@ -59,7 +60,7 @@ export async function prepareFolder(dir: string, flag = '--backup-dir'): Promise
       st = await lstat(dir);
     }
     if (st.isSymbolicLink()) throw new NovaError(`${flag} ${dir} is a symbolic link; give the real folder (links are never followed)`);
-    if (!st.isDirectory()) throw new NovaError(`${flag} ${dir} is not a folder`);
+    if (!st.isDirectory()) throw new NovaError(`${flag} ${dir} is ${st.isFile() ? 'a file, ' : ''}not a folder; give a folder (one that does not exist is created)`);
     await refusePseudo(dir, flag, dir);
     const uid = process.getuid?.();
     if (uid !== undefined && st.uid !== uid) throw new NovaError(`${flag} ${dir} belongs to another user (uid ${st.uid}); choose a folder of your own`);
@@ -73,7 +74,7 @@ export async function prepareFolder(dir: string, flag = '--backup-dir'): Promise
       await fh.close();
       await unlink(probe);
     } catch (e) {
-      throw new NovaError(`${flag} ${dir}: cannot write in it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new NovaError(`${flag} ${dir}: cannot write in it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a folder you can write to`);
     }
   });
 }

@@ -1,7 +1,8 @@
 import { AwsClients, defaultRegion, readOnlyOperations } from '../aws/clients.js';
 import { Throughput } from '../aws/throughput.js';
-import { NovaError } from '../errors.js';
-import { accountAlias, callerIdentity, checkAccount } from '../preflight/identity.js';
+import { NovaError, withCode } from '../errors.js';
+import { accountAlias, callerIdentity, checkAccount, checkProfile, profileInUse, sharedFileNames } from '../preflight/identity.js';
+import { regionInfo } from '../aws/regions.js';
 import { validateRegions } from '../preflight/regions.js';
 import type { HandlerContext, TypeSettings } from '../resources/handler.js';
 import { enabledRegions } from '../discovery/usage.js';
@@ -48,12 +49,10 @@ export async function openSession(o: {
   readonly allRegions?: boolean;
   readonly settings?: TypeSettings | undefined;
 }): Promise<Session> {
+  // A profile that is not there is named as such, before "no region" or "no credentials" could hide it.
+  await checkProfile(o.aws.profile);
   let regions = [...o.regions];
-  if (regions.length === 0) {
-    const r = await defaultRegion(o.aws.profile);
-    if (!r) throw new NovaError('no region: pass --region, or set AWS_REGION / a region in your AWS profile');
-    regions = [r];
-  }
+  if (regions.length === 0) regions = [await homeRegion(o.aws.profile)];
   const { partition } = validateRegions(regions);
   const aws =
     o.clients ??
@@ -72,18 +71,20 @@ export async function openSession(o: {
   };
   try {
     const home = regions[0] as string;
-    const identity = await callerIdentity(aws, home);
+    const identity = await withCode('preflight', () => callerIdentity(aws, home));
     o.ui.info(`Account ${identity.account} as ${identity.arn}`);
-    checkAccount(identity, o.aws.account);
-    checkAccountLists(identity.account, o.aws.accountPolicy);
+    await withCode('guard', () => {
+      checkAccount(identity, o.aws.account);
+      checkAccountLists(identity.account, o.aws.accountPolicy);
+    });
     // A dry run reads the alias too: it refuses what the real run would refuse.
-    const alias = o.wantAlias || needsAlias(o.aws.accountPolicy, identity.account) ? await accountAlias(aws, home) : undefined;
-    checkProdAlias(identity.account, alias, o.aws.accountPolicy);
+    const alias = o.wantAlias || needsAlias(o.aws.accountPolicy, identity.account) ? await withCode('preflight', () => accountAlias(aws, home)) : undefined;
+    await withCode('guard', () => checkProdAlias(identity.account, alias, o.aws.accountPolicy));
     if (o.allRegions) {
       try {
         regions = await enabledRegions(aws, home, partition);
       } catch (err) {
-        throw new NovaError(`--all-regions: the regions enabled for the account could not be listed (EC2 DescribeRegions: ${describeError(err)})`);
+        throw new NovaError(`--all-regions: the regions enabled for the account could not be listed (EC2 DescribeRegions: ${describeError(err)})`, undefined, { code: 'preflight' });
       }
       // The home region first (IAM, STS): the one the config chain named.
       regions = [home, ...regions.filter((r) => r !== home)];
@@ -97,4 +98,23 @@ export async function openSession(o: {
     await close();
     throw err;
   }
+}
+
+/**
+ * The region of a run given no --region, as the AWS CLI finds it: AWS_REGION, then AWS_DEFAULT_REGION,
+ * then the profile's `region` (--profile, else AWS_PROFILE, else default). Checked offline, naming where it came from.
+ */
+export async function homeRegion(profile: string | undefined): Promise<string> {
+  const p = profileInUse(profile);
+  const fromProfile = `the region of profile ${p?.name ?? 'default'} in ${sharedFileNames().config}`;
+  const [region, from] = process.env.AWS_REGION
+    ? [process.env.AWS_REGION, 'AWS_REGION']
+    : process.env.AWS_DEFAULT_REGION
+      ? [process.env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION']
+      : [await defaultRegion(profile), fromProfile];
+  if (!region) {
+    throw new NovaError(`no region: pass --region (repeatable or comma-separated) or --all-regions, or set AWS_REGION, AWS_DEFAULT_REGION or ${fromProfile}`);
+  }
+  if (!regionInfo(region)) throw new NovaError(`unknown region "${region}" (from ${from}; not in the AWS SDK's region list): correct it, or pass --region`);
+  return region;
 }

@@ -40,8 +40,10 @@ export interface CliOptions {
 /** Starts the CLI and returns at once: the child (to signal it) and its result once it has exited. */
 export function spawnCli(args: readonly string[], opts: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
   if (!existsSync(join(ROOT, 'dist', 'src', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+  // The machine's own profile never takes part; a test may still set AWS_PROFILE in opts.env.
+  const { AWS_PROFILE: _ignored, ...inherited } = process.env;
   const env: Record<string, string | undefined> = {
-    ...process.env,
+    ...inherited,
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
     AWS_REGION: 'us-east-1',
@@ -51,7 +53,6 @@ export function spawnCli(args: readonly string[], opts: CliOptions = {}): { chil
     ...(opts.endpoint ? { AWS_ENDPOINT_URL: opts.endpoint } : {}),
     ...opts.env,
   };
-  delete env.AWS_PROFILE;
   // `undefined` in opts.env removes a variable (an empty one is not the same as none to the SDK).
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   const command = args[0] && !args[0].startsWith('-') ? args[0] : 'clean';

@@ -84,7 +84,7 @@ describe('parseTag', () => {
 
   it.each(['project=no\nva', 'proj\tect=nova', 'project=nova\u0000', 'project=\u007f'])('refuses the control character in %j, showing it escaped', (raw) => {
     const msg = messageOf(() => parseTag(raw));
-    expect(msg).toMatch(/contains a control character$/);
+    expect(msg).toMatch(/contains a control character; type the tag again without it$/);
     expect(msg).toMatch(/\\x(0a|09|00|7f)/);
     expect([...msg].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)).toBe(false);
   });
@@ -223,13 +223,16 @@ describe('parseSelection', () => {
   });
 
   it.each([
-    [{ includeType: ['sagemaker:notebook'] }, 'sagemaker:notebook'],
-    [{ excludeType: ['ec2:*'] }, 'ec2:*'],
-    [{ includeType: ['sage:*'] }, 'sage:*'],
-  ])('refuses the unknown type in %j, listing the known ones', (raw, type) => {
+    [{ includeType: ['sagemaker:notebook'] }, 'unknown type "sagemaker:notebook" (--include-type); sagemaker has no such type; `nova-cleanup types` lists every type'],
+    [{ excludeType: ['ec2:*'] }, 'unknown type "ec2:*" (--exclude-type); no supported type is of service ec2 (the services: sagemaker, lambda, s3, iam); `nova-cleanup types` lists every type'],
+    [{ includeType: ['sage:*'] }, 'unknown type "sage:*" (--include-type); no supported type is of service sage (the services: sagemaker, lambda, s3, iam); `nova-cleanup types` lists every type'],
+    [{ includeType: ['sagemaker:endpont'] }, 'unknown type "sagemaker:endpont" (--include-type); did you mean sagemaker:endpoint? `nova-cleanup types` lists every type'],
+    [{ assumeAbsent: ['lamda:function'] }, 'unknown type "lamda:function" (--assume-absent); did you mean lambda:function? `nova-cleanup types` lists every type'],
+    [{ excludeType: ['s3:buckets'] }, 'unknown type "s3:buckets" (--exclude-type); did you mean s3:bucket? `nova-cleanup types` lists every type'],
+  ])('refuses the unknown type in %j, naming the flag and the closest type or the services', (raw, message) => {
     const err = novaErrorOf(() => select(raw));
     expect(err.exitCode).toBe(2);
-    expect(err.message).toBe(`unknown type "${type}"; see \`nova-cleanup types\` (known: ${KNOWN.join(', ')})`);
+    expect(err.message).toBe(message);
   });
 
   it.each([
