@@ -8,6 +8,7 @@ import type { PlanDocument } from '../plan/document.js';
 import type { Artifact } from '../resources/handler.js';
 import { withinDeadline, writeExclusive } from './files.js';
 import { verifyPlan } from './plan-file.js';
+import { REDACTED, redactConfig } from './redact.js';
 
 export const BACKUP_FORMAT = 'nova-cleanup-backup';
 export const BACKUP_VERSION = 2;
@@ -37,8 +38,18 @@ export interface BackupDocument {
   readonly version: typeof BACKUP_VERSION;
   readonly runId: string;
   readonly createdAt: string;
+  /**
+   * `--redact`: the secret values of the configurations (src/backup/redact.ts) were replaced by `marker`,
+   * so a re-creation needs them supplied by hand. Absent or false: they are as the services returned them.
+   */
+  readonly redacted?: false | { readonly marker: string; readonly values: number } | undefined;
   readonly plan: PlanDocument;
   readonly resources: readonly BackupEntry[];
+}
+
+/** How a backup is written: `redact` replaces the secret values of each configuration (`--redact`). */
+export interface BackupOptions {
+  readonly redact?: boolean | undefined;
 }
 
 /** Where one run's files go: the backup, its journal, and the folder of saved files. */
@@ -69,12 +80,17 @@ export async function writeBackup(
   files: RunFiles,
   doc: Omit<BackupDocument, 'resources'>,
   resources: readonly (Omit<BackupEntry, 'artifacts'> & { readonly artifacts: readonly (Artifact | { readonly name: string; readonly error: string })[] })[],
+  options: BackupOptions = {},
 ): Promise<BackupDocument> {
   try {
     return await withinDeadline(`the backup folder ${dirname(files.backup)}`, async () => {
       const entries: BackupEntry[] = [];
       let madeDir = false;
-      for (const r of resources) {
+      let values = 0;
+      for (const res of resources) {
+        const redacted = options.redact ? redactConfig(res.type, res.config) : undefined;
+        values += redacted?.redacted ?? 0;
+        const r = redacted ? { ...res, config: redacted.config } : res;
         const saved: SavedArtifact[] = [];
         for (const a of r.artifacts) {
           if ('error' in a) {
@@ -93,7 +109,9 @@ export async function writeBackup(
         }
         entries.push({ ...r, artifacts: saved });
       }
-      const full: BackupDocument = { ...doc, resources: entries };
+      // The header first: whether the values were redacted is read before the configurations.
+      const { plan, ...header } = doc;
+      const full: BackupDocument = { ...header, redacted: options.redact ? { marker: REDACTED, values } : false, plan, resources: entries };
       await writeExclusive(files.backup, JSON.stringify(full, null, 2) + '\n');
       return full;
     });
@@ -111,6 +129,7 @@ const backupSchema = z.object({
   version: z.literal(BACKUP_VERSION),
   runId: z.string().min(1),
   createdAt: z.string(),
+  redacted: z.union([z.literal(false), z.object({ marker: z.string(), values: z.number() })]).optional(),
   plan: z.unknown(),
   resources: z.array(z.object({ arn: z.string(), type: z.string(), region: z.string(), name: z.string() }).loose()),
 });

@@ -1,7 +1,7 @@
 import type { AwsClients } from '../aws/clients.js';
 import { prepareFolder } from '../backup/files.js';
 import { writePlanFile } from '../backup/plan-file.js';
-import { NovaError } from '../errors.js';
+import { NovaError, withCode } from '../errors.js';
 import type { CleanOptions } from '../options.js';
 import { applyPhase, refuseDenied, reportPlanOnly } from '../run/apply.js';
 import { gather } from '../run/gather.js';
@@ -38,7 +38,7 @@ export async function runClean(opts: CleanOptions & { readonly out?: string | un
   const planOnly = opts.dryRun || command === 'plan';
   if (!planOnly) {
     refuseWithoutConfirmation({ yes: opts.yes, interactiveTerminal: deps.interactiveTerminal });
-    await prepareFolder(opts.backupDir);
+    await withCode('preflight', () => prepareFolder(opts.backupDir));
   }
   const session = await openSession({
     aws: opts,
@@ -56,10 +56,10 @@ export async function runClean(opts: CleanOptions & { readonly out?: string | un
     const { env, who, regions } = session;
     const ui = deps.ui;
     ui.info(`Looking for resources tagged ${describeFilters(opts.tags)} in ${regions.join(', ')}${planOnly ? ' (nothing will be changed)' : ''}`);
-    const gathered = await gather(env, { tags: opts.tags, regions, types: { include: opts.includeTypes, exclude: opts.excludeTypes }, discovery: opts.discovery, settings: opts.settings }, who, { kind: 'discover' });
+    const gathered = await withCode('preflight', () => gather(env, { tags: opts.tags, regions, types: { include: opts.includeTypes, exclude: opts.excludeTypes }, discovery: opts.discovery, settings: opts.settings }, who, { kind: 'discover' }));
     ui.plan(gathered.doc);
     // Before the plan is written: a plan over the user's limits is not one to hand to `apply`.
-    checkLimits(gathered.doc.items, opts.limits);
+    await withCode('guard', () => checkLimits(gathered.doc.items, opts.limits));
     if (planOnly) {
       if (opts.out) {
         await writePlanFile(opts.out, gathered.doc);
@@ -69,7 +69,7 @@ export async function runClean(opts: CleanOptions & { readonly out?: string | un
       return reportPlanOnly(env, gathered.doc, command, opts.out);
     }
     refuseDenied(env, gathered.doc);
-    return await applyPhase(env, gathered, { command, yes: opts.yes, interactive: opts.interactive, backupDir: opts.backupDir, tagsForRecheck: gathered.doc.filters });
+    return await applyPhase(env, gathered, { command, yes: opts.yes, interactive: opts.interactive, backupDir: opts.backupDir, redact: opts.redact, tagsForRecheck: gathered.doc.filters });
   } finally {
     await session.close();
   }

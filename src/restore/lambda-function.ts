@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { REDACTED } from '../backup/redact.js';
 import type { RestoreEntry } from './restorer.js';
 import { defined, found, obj, optNum, optStr, restorer, SETTLE_ATTEMPTS } from './restorer.js';
 
@@ -67,6 +68,9 @@ async function packageOf(e: RestoreEntry): Promise<Uint8Array> {
 
 const list = <T>(xs: readonly T[] | null | undefined): readonly T[] => xs ?? [];
 
+/** The environment variables whose values a `--redact` backup replaced: they must be supplied by hand. */
+const redactedVariables = (c: Conf): string[] => Object.entries(c.Configuration.Environment?.Variables ?? {}).flatMap(([k, v]) => (v === REDACTED ? [k] : []));
+
 /**
  * A Lambda function from its saved package (or its image), with its configuration, environment, role
  * and tags; its reserved concurrency and event source mappings. Lambda refuses a role it cannot assume
@@ -89,6 +93,13 @@ export const lambdaFunctionRestorer = restorer({
     if (c.FunctionUrlConfig) out.push('its function URL');
     const noSource = list(c.EventSourceMappings).filter((m) => !m.EventSourceArn).length;
     if (noSource) out.push(`${noSource} event source mappings without an event source ARN (Kafka, MQ)`);
+    const redacted = redactedVariables(c);
+    const mappings = list(c.EventSourceMappings).filter((m) => m.EventSourceArn).length;
+    if (redacted.length) {
+      out.push(
+        `environment values were redacted in the backup: set ${redacted.join(', ')} by hand (UpdateFunctionConfiguration)${mappings ? `; its ${mappings} event source mapping${mappings === 1 ? ' is' : 's are'} re-created disabled until then` : ''}`,
+      );
+    }
     return out;
   },
   async restore(e, c: Conf, ctx) {
@@ -97,6 +108,9 @@ export const lambdaFunctionRestorer = restorer({
     const f = c.Configuration;
     const image = f.PackageType === 'Image';
     const Code = image ? { ImageUri: c.Code?.ImageUri ?? undefined } : { ZipFile: await packageOf(e) };
+    // Redacted values are left out (never re-created as the marker), and nothing invokes the function until they are set.
+    const redacted = new Set(redactedVariables(c));
+    const variables = Object.fromEntries(Object.entries(f.Environment?.Variables ?? {}).filter(([k]) => !redacted.has(k)));
     const vpc = f.VpcConfig && list(f.VpcConfig.SubnetIds).length ? { SubnetIds: [...list(f.VpcConfig.SubnetIds)], SecurityGroupIds: [...list(f.VpcConfig.SecurityGroupIds)] } : undefined;
     const input = {
       FunctionName: f.FunctionName,
@@ -109,7 +123,7 @@ export const lambdaFunctionRestorer = restorer({
         Description: f.Description,
         Timeout: f.Timeout,
         MemorySize: f.MemorySize,
-        Environment: f.Environment?.Variables ? { Variables: f.Environment.Variables } : undefined,
+        Environment: Object.keys(variables).length ? { Variables: variables } : undefined,
         Layers: f.Layers?.length ? f.Layers.flatMap((l) => (l.Arn ? [l.Arn] : [])) : undefined,
         Architectures: f.Architectures?.length ? (f.Architectures as never) : undefined,
         EphemeralStorage: f.EphemeralStorage ?? undefined,
@@ -131,7 +145,7 @@ export const lambdaFunctionRestorer = restorer({
         new s.CreateEventSourceMappingCommand({
           FunctionName: f.FunctionName,
           EventSourceArn: m.EventSourceArn,
-          Enabled: m.State !== 'Disabled' && m.State !== 'Disabling',
+          Enabled: redacted.size === 0 && m.State !== 'Disabled' && m.State !== 'Disabling',
           ...defined({
             BatchSize: m.BatchSize,
             MaximumBatchingWindowInSeconds: m.MaximumBatchingWindowInSeconds,
