@@ -1,6 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, NovaError } from './errors.js';
+import { ExitCode, NovaError, usageLine } from './errors.js';
 import { printError, printLines, quietOnClosedPipe, terminalAttached } from './ui/console.js';
+import type { ErrorReport } from './model.js';
+import { timing } from './timing.js';
+import type { Verbosity } from './ui/ui.js';
 import { VERSION } from './version.js';
 
 // The SDK warns on every run that releases after January 2027 will need Node 22; the versions this
@@ -60,7 +63,11 @@ const awsOptions = (c: Command): Command =>
     .option('--block-account <id>', 'never run in this account; repeatable', collect)
     .option('--allow-prod-alias', "run even if the account's alias contains \"prod\" (refused by default)")
     .option('--json', 'print the report as one JSON document on stdout (logs go to stderr)')
-    .option('--debug', 'log every AWS call attempt on stderr: service, operation, region, attempt, status, time')
+    .option('--debug', 'log every AWS call attempt on stderr: service, operation, region, attempt, status, time; and the stack of an unexpected error')
+    .option('-q, --quiet', 'print only errors and the one-line summary (with --json: nothing on stderr but errors)')
+    .option('--verbose', 'print more for each resource: each step of its delete as it starts')
+    .option('--color', 'colour the output even when it is not a terminal (as FORCE_COLOR=1)')
+    .option('--no-color', 'never colour the output (wins over --color, FORCE_COLOR and a terminal)')
     .addOption(new Option('--wait-timeout <seconds>', 'longest wait for each asynchronous step of a delete (a notebook has up to three)').default('1800'));
 
 const limitOptions = (c: Command): Command =>
@@ -72,7 +79,8 @@ const confirmOptions = (c: Command): Command =>
   c
     .option('-i, --interactive', 'ask for each resource (yes / no / all remaining / quit)')
     .option('-y, --yes', 'ask nothing (required when there is no terminal)')
-    .option('--backup-dir <dir>', 'where the backup and journal are written (a folder only you can write to)', './nova-cleanup-backups');
+    .option('--backup-dir <dir>', 'where the backup and journal are written (a folder only you can write to)', './nova-cleanup-backups')
+    .option('--redact', 'replace secret values (environment variables...) with "<redacted>" in the backup; restore cannot bring them back');
 
 /** commander's raw options with the repeatable ones defaulted and the switches made booleans. */
 function normalize(raw: Record<string, unknown>): Record<string, unknown> {
@@ -95,10 +103,25 @@ function normalize(raw: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
+/** What the command being run was asked to print: set before its action runs (the preAction hook). */
+const output: { command?: string; verbosity: Verbosity; color?: boolean | undefined; documents: () => number } = { verbosity: 'normal', documents: () => 0 };
+
+/** `--quiet` / `--verbose` / `--color` / `--no-color` of the command about to run. */
+function outputOptions(command: Command): void {
+  // Given before the command's name (`nova-cleanup --no-color plan`), they belong to the program: both count.
+  const o = command.optsWithGlobals<{ quiet?: boolean; verbose?: boolean; color?: boolean }>();
+  if (o.quiet && o.verbose) throw new NovaError('--quiet and --verbose contradict each other; choose one');
+  output.command = command.parent ? command.name() : 'clean';
+  output.verbosity = o.quiet ? 'quiet' : o.verbose ? 'verbose' : 'normal';
+  output.color = o.color;
+}
+
 async function deps(json: boolean, autoConfirm: boolean, signal: AbortSignal) {
   const [{ registry }, { AutoUi, InteractiveUi }] = await Promise.all([import('./resources/index.js'), import('./ui/terminal.js')]);
   const interactiveTerminal = terminalAttached();
-  const ui = autoConfirm || !interactiveTerminal ? new AutoUi(json) : new InteractiveUi(json);
+  const options = { verbosity: output.verbosity, color: output.color };
+  const ui = autoConfirm || !interactiveTerminal ? new AutoUi(json, undefined, options) : new InteractiveUi(json, undefined, options);
+  output.documents = () => ui.documents;
   return { ui, interactiveTerminal, signal, registry };
 }
 
@@ -108,7 +131,10 @@ export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
     .version(VERSION)
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
-    .exitOverride();
+    // commander's errors are printed by exitCodeFor, as one line with the program's prefix.
+    .configureOutput({ outputError: () => undefined })
+    .exitOverride()
+    .hook('preAction', (_program, command) => outputOptions(command));
   selectionOptions(program);
   awsOptions(program);
   limitOptions(program);
@@ -204,10 +230,24 @@ export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
     setExit(await runTag(opts, await deps(opts.json, opts.yes || opts.dryRun, signal)));
   });
 
+  // `nova-cleanup help <command>` (commander adds its own only to a program without an action).
+  program
+    .command('help')
+    .description('show the help of a command')
+    .argument('[command]', 'the command')
+    .action((name?: string) => {
+      const target = name === undefined ? program : program.commands.find((c) => c.name() === name);
+      if (!target) throw new NovaError(`help: no command "${name}" (${program.commands.map((c) => c.name()).join(', ')}); see \`nova-cleanup --help\``);
+      target.outputHelp();
+      setExit(ExitCode.Ok);
+    });
+
   program
     .command('types')
     .description('list the supported resource types, what each may use, and how each is tested')
     .option('--json', 'as JSON')
+    .option('--color', 'accepted, as by every command (the list has no colour)')
+    .option('--no-color', 'accepted, as by every command')
     .action(async (o: { json?: boolean }) => {
       const [{ typesLines }, { handlers }] = await Promise.all([import('./commands/types.js'), import('./resources/index.js')]);
       printLines(typesLines(handlers, o.json === true));
@@ -238,6 +278,8 @@ async function main(): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (err) {
     code = exitCodeFor(err);
+    // --json: one JSON document on stdout on every exit; an error that came before (or instead of) the report is that document.
+    if (code !== ExitCode.Ok && flagGiven('--json') && output.documents() === 0) printLines([JSON.stringify(errorReport(err, code, program), null, 2)]);
   }
   if (abort.signal.aborted && code === ExitCode.Ok) code = ExitCode.Aborted;
   process.exitCode = code;
@@ -247,8 +289,10 @@ async function main(): Promise<void> {
 
 function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
-    // help and version print and end with 0; commander has already printed its one-line error.
-    return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    // help and version print and end with 0; an error is one line, as every other.
+    if (err.exitCode === 0) return ExitCode.Ok;
+    printError(usageLine(err.message, process.argv.slice(2)));
+    return ExitCode.Usage;
   }
   if (err instanceof NovaError) {
     printError(err.message);
@@ -258,8 +302,32 @@ function exitCodeFor(err: unknown): number {
     printError('aborted at the prompt; nothing was deleted');
     return ExitCode.Aborted;
   }
-  printError(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  // The stack only with --debug: a user sees one line.
+  const debug = process.argv.includes('--debug');
+  printError(`unexpected error: ${err instanceof Error ? ((debug ? err.stack : undefined) ?? err.message.split('\n')[0]) : String(err)}${debug ? '' : ' (--debug shows where)'}`);
   return ExitCode.Failed;
+}
+
+/** A switch given on the command line (before a `--`), whether or not commander got as far as reading it. */
+function flagGiven(flag: string): boolean {
+  const argv = process.argv.slice(2);
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes(flag);
+}
+
+/** `--json`'s document for a run that ended with an error: the tool, the command, when, how long, and the error's code apart from its message. */
+function errorReport(err: unknown, exitCode: number, program: Command): ErrorReport {
+  const names = program.commands.map((c) => c.name());
+  const command = output.command ?? process.argv.slice(2).find((a) => names.includes(a)) ?? 'clean';
+  const error: ErrorReport['error'] =
+    err instanceof CommanderError
+      ? { code: 'usage', message: usageLine(err.message, process.argv.slice(2)) }
+      : err instanceof NovaError
+        ? { code: err.code, message: err.message }
+        : isPromptExit(err)
+          ? { code: 'aborted', message: 'aborted at the prompt; nothing was deleted' }
+          : { code: 'unexpected', message: `unexpected error: ${err instanceof Error ? (err.message.split('\n')[0] ?? err.name) : String(err)}` };
+  return { version: 2, tool: { name: 'nova-cleanup', version: VERSION }, command, ...timing(), exitCode, error };
 }
 
 function isPromptExit(err: unknown): boolean {

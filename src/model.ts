@@ -88,6 +88,12 @@ export interface Outcome {
   readonly reason?: string;
   /** What a failed or stopped delete had already removed (sub-resources, object versions). */
   readonly removed?: readonly string[];
+  /** In the report, for a resource of the plan: its deletion layer (0 first: nothing in the plan uses it). */
+  readonly layer?: number;
+  /** In the report, for a resource of the plan: the ARNs it uses (of the types its handler declares). */
+  readonly uses?: readonly string[];
+  /** In the report, for `failed`: the error's code (`AccessDeniedException`, `TimeoutError`...), apart from `error`. */
+  readonly errorCode?: string;
 }
 
 export interface Identity {
@@ -132,6 +138,34 @@ export interface CallTotals {
   readonly byOperation: Readonly<Record<string, number>>;
 }
 
+/**
+ * What one resource costs by the hour, estimated from the price table in src/plan/prices.ts. `hourly`
+ * is absent when its price is unknown (then `basis` says why); 0 for one that runs no instances now.
+ */
+export interface CostEstimate {
+  /** USD per hour; absent: unknown. */
+  readonly hourly?: number | undefined;
+  /** What was priced, e.g. `ml.g5.2xlarge × 2 instances`, or why it is unknown. */
+  readonly basis: string;
+  /** The region whose price was used, when it is not the resource's own (`us-east-1`). */
+  readonly priceRegion?: string | undefined;
+}
+
+/** The estimated hourly cost of a set of resources (a plan's items, or what a run deleted). */
+export interface CostTotals {
+  /** USD per hour, of the resources whose price is known. */
+  readonly hourly: number;
+  /** `hourly` × `hoursPerMonth`. */
+  readonly monthly: number;
+  readonly hoursPerMonth: number;
+  /** Resources billed by the hour whose price is known (0 included). */
+  readonly priced: number;
+  /** Resources billed by the hour whose price is unknown. */
+  readonly unknown: number;
+  /** The price table's region, currency, terms and date. */
+  readonly prices: { readonly region: string; readonly currency: string; readonly terms: string; readonly asOf: string };
+}
+
 export interface Report {
   readonly version: 2;
   readonly tool: { readonly name: 'nova-cleanup'; readonly version: string };
@@ -149,6 +183,26 @@ export interface Report {
   readonly summary: Summary;
   /** The AWS calls the run made: per `service:Operation`, with the SDK's retries and the throttled attempts. */
   readonly calls?: CallTotals | undefined;
+  /** What the resources it deleted (a dry run: would delete) cost by the hour, as far as they are priced. */
+  readonly cost?: CostTotals | undefined;
   readonly resources: readonly Outcome[];
   readonly exitCode: number;
+  /** When the process started (ISO 8601). */
+  readonly startedAt: string;
+  /** Milliseconds from then to the report. */
+  readonly durationMs: number;
+}
+
+/** A stable code per kind of error that ends a run (README: JSON report). */
+export type ErrorCode = 'usage' | 'input' | 'preflight' | 'guard' | 'permissions' | 'aborted' | 'failed' | 'unexpected';
+
+/** What `--json` prints when a run ends with an error instead of a report (exit 1, 2 or 3). */
+export interface ErrorReport {
+  readonly version: 2;
+  readonly tool: { readonly name: 'nova-cleanup'; readonly version: string };
+  readonly command: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly exitCode: number;
+  readonly error: { readonly code: ErrorCode; readonly message: string };
 }

@@ -24,6 +24,8 @@ export type JournalLine = JournalEvent & { readonly at: string; readonly runId: 
 /** Where the executor writes each step as it happens (the journal, or nothing in tests). */
 export interface JournalSink {
   append(event: JournalEvent): Promise<void>;
+  /** Where it is written, to name in the next step a report gives (`resume <journal>`). */
+  readonly path?: string | undefined;
 }
 
 /**
@@ -31,7 +33,10 @@ export interface JournalSink {
  * before the step it announces is sent, so that after a crash `resume` knows what may have happened.
  */
 export class Journal implements JournalSink {
+  /** The flush under way (or the last one): close() waits for it. */
   private chain: Promise<void> = Promise.resolve();
+  private readonly pending: { readonly line: string; resolve(): void; reject(err: unknown): void }[] = [];
+  private flushing = false;
 
   private constructor(
     readonly path: string,
@@ -64,15 +69,34 @@ export class Journal implements JournalSink {
     }
   }
 
-  /** Resolves once the line is written and flushed to disk. */
+  /**
+   * Resolves once the line is written and flushed to disk. Lines that arrive while a flush is under way
+   * go to disk together in the next one (one write and one sync for all of them), in order: concurrent
+   * deletes wait for one sync, not for a queue of them.
+   */
   append(event: JournalEvent): Promise<void> {
     const line = JSON.stringify({ at: new Date().toISOString(), runId: this.runId, ...event }) + '\n';
-    const next = this.chain.then(async () => {
-      await this.fh.write(line);
-      await this.fh.datasync();
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ line, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        this.chain = this.flush();
+      }
     });
-    this.chain = next.catch(() => undefined);
-    return next;
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0);
+      try {
+        await this.fh.write(batch.map((b) => b.line).join(''));
+        await this.fh.datasync();
+        for (const b of batch) b.resolve();
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
+    }
+    this.flushing = false;
   }
 
   async close(): Promise<void> {
@@ -81,16 +105,13 @@ export class Journal implements JournalSink {
   }
 }
 
-const lineSchema = z
-  .object({
-    at: z.string(),
-    runId: z.string().min(1),
-    event: z.enum(['run-started', 'resumed', 'run-ended', 'step-started', 'step-done', 'deleted', 'gone', 'failed', 'stopped', 'tagged']),
-    arn: z.string().optional(),
-    type: z.string().optional(),
-    step: z.string().optional(),
-  })
-  .loose();
+const runLine = { at: z.string(), runId: z.string().min(1) };
+/** An item event names its item, the item's type and the step, always (a line without them is not one of ours). */
+const itemLine = { ...runLine, arn: z.string().min(1), type: z.string().min(1), step: z.string().min(1) };
+const lineSchema = z.discriminatedUnion('event', [
+  z.looseObject({ ...runLine, event: z.enum(['run-started', 'resumed', 'run-ended']) }),
+  z.looseObject({ ...itemLine, event: z.enum(['step-started', 'step-done', 'deleted', 'gone', 'failed', 'stopped', 'tagged']) }),
+]);
 
 /** What a journal says happened to each item. */
 export interface JournalState {
@@ -126,11 +147,11 @@ export async function readJournal(path: string): Promise<JournalState> {
     } catch {
       parsed = undefined;
     }
-    if (!parsed?.success) throw new NovaError(`${path} line ${i + 1} is not a journal event (the journal is corrupted); it cannot be resumed from`);
+    if (!parsed?.success) throw new NovaError(`${path} line ${i + 1} is not a journal event (the journal is corrupted); it cannot be resumed from: run the cleanup again instead (it finds what is left)`);
     const e = parsed.data;
     if (runId === undefined) runId = e.runId;
-    else if (e.runId !== runId) throw new NovaError(`${path} line ${i + 1} belongs to another run (${e.runId}, not ${runId}); the journal is corrupted`);
-    if (!e.arn) return;
+    else if (e.runId !== runId) throw new NovaError(`${path} line ${i + 1} belongs to another run (${e.runId}, not ${runId}); the journal is corrupted: run the cleanup again instead (it finds what is left)`);
+    if (!('arn' in e) || typeof e.arn !== 'string') return;
     if (e.event === 'step-started') open.set(e.arn, (open.get(e.arn) ?? 0) + 1);
     if (e.event === 'step-done' || e.event === 'failed' || e.event === 'stopped') open.set(e.arn, Math.max(0, (open.get(e.arn) ?? 0) - 1));
     if (e.event === 'deleted' || e.event === 'gone') {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { NovaError } from '../errors.js';
-import { canonicalJson, PLAN_FORMAT, PLAN_VERSION, type PlanDocument } from '../plan/document.js';
+import { canonicalJson, type PlanDocument } from '../plan/document.js';
+import { planSchemaOf } from '../schema.js';
 import { withinDeadline, writeExclusive } from './files.js';
 
 /** SHA-256 (hex) over the canonical JSON of the document without its digest. */
@@ -27,47 +28,30 @@ export async function writePlanFile(path: string, doc: PlanDocument): Promise<vo
   }
 }
 
-const ref = z.object({ arn: z.string(), type: z.string(), region: z.string(), account: z.string(), partition: z.string(), name: z.string() });
-const item = z.object({
-  ref,
-  tags: z.record(z.string(), z.string()),
-  config: z.record(z.string(), z.unknown()),
-  uses: z.array(z.string()),
-  children: z.array(z.object({ kind: z.string(), id: z.string(), count: z.number().optional(), lost: z.string().optional() })),
-  layer: z.number().int().min(0),
-  usedBy: z.array(z.string()),
-  usesInPlan: z.array(z.string()),
-  rule: z.string(),
-  reason: z.string(),
-});
-const planSchema = z.object({
-  format: z.literal(PLAN_FORMAT),
-  version: z.literal(PLAN_VERSION),
-  tool: z.object({ name: z.string(), version: z.string() }),
-  createdAt: z.string(),
-  account: z.string().regex(/^\d{12}$/),
-  accountAlias: z.string().optional(),
-  principal: z.string(),
-  partition: z.string(),
-  regions: z.array(z.string()).min(1),
-  examinedRegions: z.array(z.string()),
-  filters: z.array(z.object({ key: z.string().min(1), values: z.array(z.string()) })).min(1),
-  types: z.object({ include: z.array(z.string()), exclude: z.array(z.string()) }),
-  discovery: z.enum(['tagging', 'list', 'both']),
-  settings: z.object({ deleteSharedLogGroups: z.boolean(), deleteStudioEfs: z.boolean(), deleteOwnedLogGroups: z.boolean().optional(), assumeAbsent: z.array(z.string()).optional() }),
-  items: z.array(item),
-  notPlanned: z.array(z.record(z.string(), z.unknown())),
-  permissions: z.record(z.string(), z.unknown()),
-  usageCheck: z.object({ listings: z.number(), reads: z.number(), regions: z.number() }),
-  digest: z.string(),
-});
+/** The plan file's schema (src/schema.ts, whose JSON Schema is schema/plan.schema.json); unknown keys are ignored here, the digest covers them. */
+const planSchema = planSchemaOf('loose');
+
+/** A field of a plan that is not as `plan --out` writes it, in words ("is missing", "must be \"nova-cleanup-plan\""). */
+function planIssueInWords(issue: z.core.$ZodRawIssue): string {
+  if (issue.input === undefined) return 'is missing';
+  switch (issue.code) {
+    case 'invalid_value':
+      return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+    case 'invalid_type':
+      return `must be ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'an object' : `a ${String(issue.expected)}`}`;
+    case 'too_small':
+      return 'must not be empty';
+    default:
+      return 'is not as a plan has it';
+  }
+}
 
 /** Checks a parsed plan document: its shape, format and version, and that its digest matches its content. */
 export function verifyPlan(raw: unknown, source: string): PlanDocument {
-  const parsed = planSchema.safeParse(raw);
+  const parsed = planSchema.safeParse(raw, { error: planIssueInWords });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new NovaError(`${source} is not a nova-cleanup plan (${issue ? `${issue.path.join('.') || 'document'}: ${issue.message}` : 'invalid'}); nothing was changed`);
+    throw new NovaError(`${source} is not a nova-cleanup plan (${issue ? `${issue.path.join('.') || 'document'}: ${issue.message}` : 'invalid'}); give a file written by \`nova-cleanup plan --out\``);
   }
   // The digest is checked over the document as written, every field of it (not only those the schema names).
   const doc = raw as PlanDocument;
@@ -84,7 +68,8 @@ export async function readPlanFile(path: string): Promise<PlanDocument> {
     text = await withinDeadline(path, () => readFile(path, 'utf8'));
   } catch (err) {
     if (err instanceof NovaError) throw err;
-    throw new NovaError(`cannot read the plan ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new NovaError(`cannot read the plan ${path} (${code === 'ENOENT' ? 'ENOENT: no such file' : (code ?? (err as Error).message)}); give the file \`nova-cleanup plan --out\` wrote`);
   }
   let raw: unknown;
   try {

@@ -2,12 +2,13 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeError } from '../aws/errors.js';
 import { readBackup } from '../backup/backup.js';
-import { AbortedError, ExitCode, NovaError } from '../errors.js';
+import { AbortedError, ExitCode, NovaError, withCode } from '../errors.js';
 import type { AwsOptions } from '../options.js';
 import { RESTORERS } from '../restore/index.js';
 import { summarizeRestore, type RestoreOutcome, type RestoreReport } from '../restore/report.js';
 import type { AnyRestorer, RestoreContext, RestoreEntry } from '../restore/restorer.js';
 import { openSession } from '../run/session.js';
+import { timing } from '../timing.js';
 import { TOOL } from '../version.js';
 import { refuseWithoutConfirmation, type CommandDeps } from './clean.js';
 
@@ -40,7 +41,7 @@ function validate(path: string, resources: readonly unknown[]): Item[] {
   return resources.map((raw, i) => {
     const parsed = entrySchema.safeParse(raw);
     const bad = (where: string, issue: z.core.$ZodIssue | undefined) =>
-      new NovaError(`${path} is corrupted (resources.${i}${where}${issue ? `.${issue.path.join('.')}: ${issue.message}` : ''}); nothing was restored`);
+      new NovaError(`${path} is corrupted (resources.${i}${where}${issue ? `.${issue.path.join('.')}: ${issue.message}` : ''}); nothing was restored`, ExitCode.Usage, { code: 'input' });
     if (!parsed.success) throw bad('', parsed.error.issues[0]);
     const e = parsed.data;
     const entry: RestoreEntry = {
@@ -72,11 +73,11 @@ const outcome = (e: RestoreEntry, status: RestoreOutcome['status'], notRestored:
  * Exit 0 when everything restorable was restored (or exists), 1 when something failed.
  */
 export async function runRestore(opts: RestoreOptions, deps: CommandDeps): Promise<number> {
-  const backup = await readBackup(opts.file);
+  const backup = await withCode('input', () => readBackup(opts.file));
   let items = validate(opts.file, backup.resources);
   if (opts.only.length) {
     const missing = opts.only.filter((arn) => !items.some((i) => i.entry.arn === arn));
-    if (missing.length) throw new NovaError(`--only ${missing.join(', ')}: not in the backup ${opts.file}`);
+    if (missing.length) throw new NovaError(`--only ${missing.join(', ')}: not in the backup ${opts.file}`, ExitCode.Usage, { code: 'input' });
     items = items.filter((i) => opts.only.includes(i.entry.arn));
   }
   if (!opts.dryRun) refuseWithoutConfirmation({ yes: opts.yes, interactiveTerminal: deps.interactiveTerminal, verb: 'restore' });
@@ -94,7 +95,7 @@ export async function runRestore(opts: RestoreOptions, deps: CommandDeps): Promi
   try {
     const { env, who } = session;
     if (who.identity.account !== plan.account) {
-      throw new NovaError(`${opts.file} is a backup of account ${plan.account}; these credentials belong to ${who.identity.account}; refused`);
+      throw new NovaError(`${opts.file} is a backup of account ${plan.account}; these credentials belong to ${who.identity.account}; refused`, ExitCode.Usage, { code: 'preflight' });
     }
     const ctx: RestoreContext = { aws: env.aws };
     const ordered = [...items].sort((a, b) => (a.restorer?.order ?? 99) - (b.restorer?.order ?? 99));
@@ -140,6 +141,7 @@ export async function runRestore(opts: RestoreOptions, deps: CommandDeps): Promi
         continue;
       }
       try {
+        deps.ui.detail(`  restoring ${e.type} ${e.name}`);
         await r.restore(e, item.config, ctx);
         deps.ui.progress(`restored ${e.type} ${e.name}`);
         done.set(e.arn, outcome(e, 'restored', lost));
@@ -151,7 +153,7 @@ export async function runRestore(opts: RestoreOptions, deps: CommandDeps): Promi
     const resources = ordered.flatMap((i) => done.get(i.entry.arn) ?? []);
     const summary = summarizeRestore(resources);
     const exitCode = summary.failed > 0 ? ExitCode.Failed : ExitCode.Ok;
-    const report: RestoreReport = {
+    const report: RestoreReport & ReturnType<typeof timing> = {
       version: 1,
       tool: { ...TOOL },
       command: 'restore',
@@ -162,6 +164,7 @@ export async function runRestore(opts: RestoreOptions, deps: CommandDeps): Promi
       resources,
       summary,
       exitCode,
+      ...timing(),
     };
     deps.ui.restoreReport(report);
     return exitCode;

@@ -13,6 +13,7 @@ import { clientOf, GONE, type ResourceHandler } from '../resources/handler.js';
 import type { RunEnv } from '../run/gather.js';
 import { openSession } from '../run/session.js';
 import type { TagCandidate, TagReport } from '../ui/ui.js';
+import { timing } from '../timing.js';
 import { TOOL } from '../version.js';
 import { refuseWithoutConfirmation, type CommandDeps } from './clean.js';
 
@@ -129,6 +130,7 @@ export async function runTag(opts: TagOptions, deps: CommandDeps): Promise<numbe
       ...(journalPath ? { journalPath } : {}),
       phase: status,
       exitCode: items.some((i) => i.status === 'failed') ? ExitCode.Failed : ExitCode.Ok,
+      ...timing(),
     });
     const todo = items.filter((i) => i.status === 'planned');
     if (opts.dryRun || todo.length === 0) {
@@ -186,6 +188,7 @@ async function tagAll(env: RunEnv, chosen: (TagCandidate & { handler: ResourceHa
   const done = async (c: TagCandidate, error?: string) => {
     c.status = error ? 'failed' : 'tagged';
     if (error) c.error = error;
+    env.ui.detail(`  ${error ? 'failed to tag' : 'tagged'} ${c.type} ${c.name}${error ? `: ${error}` : ''}`);
     await journal.append(error ? { event: 'failed', arn: c.arn, type: c.type, step: 'tag', error } : { event: 'tagged', arn: c.arn, type: c.type, step: 'tag', tags });
   };
   await Promise.all(

@@ -1,70 +1,110 @@
-import chalk, { Chalk } from 'chalk';
+import { Chalk, type ChalkInstance } from 'chalk';
 import type { Report } from '../model.js';
 import type { PlanDocument } from '../plan/document.js';
 import { renderRestoreReport, type RestoreReport } from '../restore/report.js';
+import { colorLevel } from './color.js';
 import { renderPlan } from './render-plan.js';
 import { renderReport, type Paint } from './render-report.js';
-import type { Answer, ConfirmSummary, ResourceQuestion, TagReport, Ui } from './ui.js';
+import type { Answer, ConfirmSummary, ResourceQuestion, TagCandidate, TagReport, Ui, Verbosity } from './ui.js';
 
 export interface Streams {
   readonly out: NodeJS.WritableStream;
   readonly err: NodeJS.WritableStream;
 }
 
+export interface UiOptions {
+  /** `--quiet` / `--verbose` (default normal). */
+  readonly verbosity?: Verbosity | undefined;
+  /** `--color` (true) / `--no-color` (false); undefined: FORCE_COLOR, NO_COLOR, then whether the stream is a terminal. */
+  readonly color?: boolean | undefined;
+  /** The environment colour is decided from (default process.env). */
+  readonly env?: NodeJS.ProcessEnv | undefined;
+}
+
+const isTTY = (s: NodeJS.WritableStream): boolean => (s as { isTTY?: boolean }).isTTY === true;
+
 /** Printing shared by the interactive and the automatic UI. */
 abstract class TerminalUi implements Ui {
   protected readonly paint: Paint;
-  protected readonly c: typeof chalk;
+  /** Colours for stderr (logs, prompts); `paint` colours stdout (the report), each by its own stream. */
+  protected readonly c: ChalkInstance;
+  readonly verbosity: Verbosity;
+  /** JSON documents printed on stdout (cli.ts prints an error document with --json only when none was). */
+  documents = 0;
 
   constructor(
     protected readonly json: boolean,
     protected readonly streams: Streams = { out: process.stdout, err: process.stderr },
+    options: UiOptions = {},
   ) {
-    const tty = (streams.err as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR;
-    this.c = tty ? chalk : new Chalk({ level: 0 });
-    const c = this.c;
+    this.verbosity = options.verbosity ?? 'normal';
+    const env = options.env ?? process.env;
+    this.c = new Chalk({ level: colorLevel({ flag: options.color, env, isTTY: isTTY(streams.err) }) });
+    const o = new Chalk({ level: colorLevel({ flag: options.color, env, isTTY: isTTY(streams.out) }) });
     this.paint = {
-      bold: (s) => c.bold(s),
+      bold: (s) => o.bold(s),
       status: (st, s) =>
-        st === 'failed' ? c.red(s) : st === 'deleted' ? c.green(s) : st === 'planned' || st === 'blocked' ? c.yellow(s) : c.dim(s),
+        st === 'failed' ? o.red(s) : st === 'deleted' ? o.green(s) : st === 'planned' || st === 'blocked' ? o.yellow(s) : o.dim(s),
     };
   }
 
+  private get quiet(): boolean {
+    return this.verbosity === 'quiet';
+  }
   protected line(stream: NodeJS.WritableStream, s: string): void {
     stream.write(s + '\n');
   }
+  private document(doc: unknown): void {
+    this.documents += 1;
+    this.line(this.streams.out, JSON.stringify(doc, null, 2));
+  }
+  /** --quiet's text report: its one summary line. */
+  private summaryOnly(lines: readonly string[]): void {
+    const summary = lines.find((l) => l.startsWith('Summary:'));
+    if (summary) this.line(this.streams.out, summary);
+  }
   info(s: string): void {
-    this.line(this.streams.err, s);
+    if (!this.quiet) this.line(this.streams.err, s);
+  }
+  detail(s: string): void {
+    if (this.verbosity === 'verbose') this.line(this.streams.err, this.c.dim(s));
   }
   debug(s: string): void {
     this.line(this.streams.err, this.c.dim(`debug: ${s}`));
   }
   warn(s: string): void {
-    this.line(this.streams.err, this.c.yellow(`warning: ${s}`));
+    if (!this.quiet) this.line(this.streams.err, this.c.yellow(`warning: ${s}`));
   }
   error(s: string): void {
     this.line(this.streams.err, this.c.red(`error: ${s}`));
   }
   progress(s: string): void {
-    this.line(this.streams.err, this.c.dim(s));
+    if (!this.quiet) this.line(this.streams.err, this.c.dim(s));
   }
   plan(doc: PlanDocument): void {
+    if (this.quiet) return;
     const to = this.json ? this.streams.err : this.streams.out;
     for (const l of renderPlan(doc)) this.line(to, l);
   }
   report(r: Report): void {
-    if (this.json) this.line(this.streams.out, JSON.stringify(r, null, 2));
+    if (this.json) this.document(r);
+    else if (this.quiet) this.summaryOnly(renderReport(r));
     else for (const l of renderReport(r, this.paint)) this.line(this.streams.out, l);
   }
   tagReport(r: TagReport): void {
     if (this.json) {
-      if (r.phase === 'done' || r.dryRun) this.line(this.streams.out, JSON.stringify(r, null, 2));
+      if (r.phase === 'done' || r.dryRun) this.document(r);
+      return;
+    }
+    if (this.quiet) {
+      if (r.phase === 'done' || r.dryRun) this.summaryOnly(renderTagReport(r));
       return;
     }
     for (const l of renderTagReport(r)) this.line(this.streams.out, l);
   }
   restoreReport(r: RestoreReport): void {
-    if (this.json) this.line(this.streams.out, JSON.stringify(r, null, 2));
+    if (this.json) this.document(r);
+    else if (this.quiet) this.summaryOnly(renderRestoreReport(r));
     else for (const l of renderRestoreReport(r)) this.line(this.streams.out, l);
   }
   abstract confirmPlan(summary: ConfirmSummary): Promise<boolean>;
@@ -88,6 +128,13 @@ export function renderTagReport(r: TagReport): string[] {
   if (r.resources.length === 0) lines.push('  nothing matched the prefixes');
   for (const c of r.resources) lines.push(`  ${c.status.padEnd(14)} ${c.type.padEnd(28)} ${c.name}  (${c.region}, prefix ${c.prefix})${c.error ? `  ${c.error}` : ''}`);
   if (r.journalPath) lines.push('', `Journal: ${r.journalPath}`);
+  const n = (st: TagCandidate['status']) => r.resources.filter((c) => c.status === st).length;
+  lines.push(
+    '',
+    r.phase === 'done'
+      ? `Summary: ${n('tagged')} tagged, ${n('already-tagged')} already tagged, ${n('declined')} declined, ${n('gone')} gone, ${n('failed')} failed; exit code ${r.exitCode}`
+      : `Summary: ${n('planned')} would be tagged, ${n('already-tagged')} already tagged, ${n('gone')} gone, ${n('failed')} failed; exit code ${r.exitCode}`,
+  );
   return lines;
 }
 

@@ -46,7 +46,7 @@ export interface TagCandidate {
 /** What `nova-cleanup tag` found and did (text, or one JSON document with --json). */
 export interface TagReport {
   readonly version: 1;
-  readonly tool: { readonly name: string; readonly version: string };
+  readonly tool: { readonly name: 'nova-cleanup'; readonly version: string };
   readonly command: 'tag';
   readonly dryRun: boolean;
   readonly phase: 'planned' | 'done';
@@ -58,7 +58,16 @@ export interface TagReport {
   readonly runId?: string;
   readonly journalPath?: string;
   readonly exitCode: number;
+  /** When the process started (ISO 8601) and how long it ran until the report, as in every report. */
+  readonly startedAt: string;
+  readonly durationMs: number;
 }
+
+/**
+ * How much a run says on stderr: `quiet` (`--quiet`: errors, and the report's one-line summary; with
+ * `--json` nothing but errors), `normal`, or `verbose` (`--verbose`: each resource's steps as they run).
+ */
+export type Verbosity = 'quiet' | 'normal' | 'verbose';
 
 /**
  * The only way the tool talks to a person. Three implementations: interactive (a terminal),
@@ -66,7 +75,10 @@ export interface TagReport {
  * Logs go to stderr; the plan and the report to stdout (with `--json`, stdout holds only the report).
  */
 export interface Ui {
+  readonly verbosity: Verbosity;
   info(line: string): void;
+  /** `--verbose` only: a detail of one resource's progress (each step of its delete as it starts). */
+  detail(line: string): void;
   /** `--debug`: one line per AWS call attempt (stderr). */
   debug(line: string): void;
   warn(line: string): void;

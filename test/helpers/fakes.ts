@@ -15,12 +15,12 @@ import type {
   Steps,
   TypeSettings,
 } from '../../src/resources/handler.js';
-import type { Answer, ConfirmSummary, ResourceQuestion, TagReport, Ui } from '../../src/ui/ui.js';
+import type { Answer, ConfirmSummary, ResourceQuestion, TagReport, Ui, Verbosity } from '../../src/ui/ui.js';
 
 // ─── UI ──────────────────────────────────────────────────────────────────────────────────────────
 
 export type UiCall =
-  | { readonly kind: 'info' | 'debug' | 'warn' | 'error' | 'progress'; readonly line: string }
+  | { readonly kind: 'info' | 'detail' | 'debug' | 'warn' | 'error' | 'progress'; readonly line: string }
   | { readonly kind: 'plan'; readonly doc: PlanDocument; readonly lines: readonly string[] }
   | { readonly kind: 'confirmPlan'; readonly summary: ConfirmSummary }
   | { readonly kind: 'confirmResource'; readonly question: ResourceQuestion }
@@ -36,12 +36,19 @@ export class RecordingUi implements Ui {
   readonly calls: UiCall[] = [];
   private readonly answers: (boolean | Answer)[];
 
-  constructor(answers: readonly (boolean | Answer)[] = []) {
+  /** Recorded whatever the level: a test reads what a level would print from the calls' kinds. */
+  constructor(
+    answers: readonly (boolean | Answer)[] = [],
+    readonly verbosity: Verbosity = 'normal',
+  ) {
     this.answers = [...answers];
   }
 
   info(line: string): void {
     this.calls.push({ kind: 'info', line });
+  }
+  detail(line: string): void {
+    this.calls.push({ kind: 'detail', line });
   }
   debug(line: string): void {
     this.calls.push({ kind: 'debug', line });
@@ -85,7 +92,7 @@ export class RecordingUi implements Ui {
   }
 
   /** The lines passed to info/warn/error/progress, in order. */
-  lines(kind: 'info' | 'debug' | 'warn' | 'error' | 'progress'): string[] {
+  lines(kind: 'info' | 'detail' | 'debug' | 'warn' | 'error' | 'progress'): string[] {
     return this.calls.flatMap((c) => (c.kind === kind ? [c.line] : []));
   }
 
