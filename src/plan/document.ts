@@ -1,6 +1,6 @@
 import { arnKey } from '../aws/arn.js';
 import { NovaError } from '../errors.js';
-import type { Outcome, ResourceRef, Rule, SimulationResult, TagFilter, Tags } from '../model.js';
+import type { CostEstimate, CostTotals, Outcome, ResourceRef, Rule, SimulationResult, TagFilter, Tags } from '../model.js';
 import type { Child } from '../resources/handler.js';
 import { byCodePoint } from './order.js';
 
@@ -22,6 +22,8 @@ export interface PlanItem {
   readonly usesInPlan: readonly string[];
   readonly rule: Rule;
   readonly reason: string;
+  /** Its estimated hourly cost (src/plan/cost.ts), for the types billed by the hour; absent for the others. */
+  readonly cost?: CostEstimate | undefined;
 }
 
 export interface TypeSelection {
@@ -69,6 +71,8 @@ export interface PlanDocument {
   readonly permissions: SimulationResult;
   /** What the usage check cost: listings (one per user type and region) and single reads. */
   readonly usageCheck: { readonly listings: number; readonly reads: number; readonly regions: number };
+  /** What its items cost by the hour, as far as they are priced (absent when none is billed by the hour). */
+  readonly cost?: CostTotals | undefined;
   readonly digest: string;
 }
 

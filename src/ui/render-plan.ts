@@ -1,12 +1,16 @@
-import type { Outcome } from '../model.js';
+import type { CostEstimate, Outcome } from '../model.js';
 import type { PlanDocument, PlanItem } from '../plan/document.js';
 import { childPhrases } from '../plan/children.js';
+import { itemCosts, totalCost, usd } from '../plan/cost.js';
+import { HOURS_PER_MONTH, PRICES } from '../plan/prices.js';
 
 /**
  * The plan as a table grouped by type, each resource once: its layer (the order of deletion: layer 1
  * first; a resource goes only after everything in the plan that uses it), name, region and ARN, and
  * below it what its delete removes with it. Then everything found that will not be deleted, with the
- * rule that decided it. Pure: returns lines, prints nothing.
+ * rule that decided it. When something in the plan is billed by the hour, a PER HOUR column gives its
+ * estimated cost ("unknown" when the price table lacks it, empty for types not billed by the hour), and
+ * a total follows the counts. Pure: returns lines, prints nothing.
  */
 export function renderPlan(doc: PlanDocument): string[] {
   const lines: string[] = [];
@@ -18,15 +22,18 @@ export function renderPlan(doc: PlanDocument): string[] {
     lines.push('LAYER: the order of deletion; a resource is deleted only after everything in the plan that uses it.');
     const types = [...new Set(items.map((i) => i.ref.type))];
     const width = Math.max(...items.map((i) => i.ref.name.length), 4);
+    const costs = itemCosts(items);
+    const costed = costs.size > 0;
     for (const type of types) {
       const group = items.filter((i) => i.ref.type === type);
       lines.push('');
       lines.push(`${type} (${group.length})`);
-      lines.push(`  ${'LAYER'}  ${'NAME'.padEnd(width)}  ${'REGION'.padEnd(14)}  ARN`);
-      for (const i of group) lines.push(...itemLines(i, width));
+      lines.push(`  ${'LAYER'}  ${'NAME'.padEnd(width)}  ${'REGION'.padEnd(14)}  ${costed ? `${'PER HOUR'.padStart(COST_WIDTH)}  ` : ''}ARN`);
+      for (const i of group) lines.push(...itemLines(i, width, costed, costs.get(i.ref.arn)));
     }
     lines.push('');
     lines.push('Counts: ' + types.map((t) => `${t} ${items.filter((i) => i.ref.type === t).length}`).join(', '));
+    if (costed) lines.push(...costLines(costs.values(), items.some((i) => costs.get(i.ref.arn)?.priceRegion !== undefined)));
   }
   lines.push(...renderNotPlanned(doc.notPlanned));
   if (doc.examinedRegions.length > doc.regions.length) {
@@ -35,12 +42,27 @@ export function renderPlan(doc: PlanDocument): string[] {
   return lines;
 }
 
-function itemLines(i: PlanItem, width: number): string[] {
+const COST_WIDTH = 10;
+
+function itemLines(i: PlanItem, width: number, costed: boolean, cost: CostEstimate | undefined): string[] {
   const after = i.usedBy.length ? `  after ${i.usedBy.length} that use${i.usedBy.length === 1 ? 's' : ''} it` : '';
-  const out = [`  ${String(i.layer + 1).padStart(5)}  ${i.ref.name.padEnd(width)}  ${i.ref.region.padEnd(14)}  ${i.ref.arn}${after}`];
+  const perHour = costed ? `${(cost ? (cost.hourly === undefined ? 'unknown' : usd(cost.hourly)) : '').padStart(COST_WIDTH)}  ` : '';
+  const out = [`  ${String(i.layer + 1).padStart(5)}  ${i.ref.name.padEnd(width)}  ${i.ref.region.padEnd(14)}  ${perHour}${i.ref.arn}${after}`];
   const removes = childPhrases(i.children);
   if (removes.length) out.push(`  ${' '.repeat(5)}  removes with it: ${removes.join('; ')}`);
+  if (cost) out.push(`  ${' '.repeat(5)}  ${cost.hourly === undefined ? 'cost unknown' : 'cost'}: ${cost.basis}${cost.priceRegion ? ` (${cost.priceRegion} price)` : ''}`);
   return out;
+}
+
+/** The plan's estimated cost: the total of what is priced, how many are unknown, and where the prices come from. */
+export function costLines(estimates: Iterable<CostEstimate | undefined>, elsewhere: boolean): string[] {
+  const t = totalCost(estimates);
+  if (!t) return [];
+  const unknown = t.unknown ? `; ${t.unknown} unknown (not in the price table)` : '';
+  return [
+    `Estimated cost: about ${usd(t.hourly)}/hour (${usd(t.monthly)}/month at ${HOURS_PER_MONTH} h) for ${t.priced} priced resource${t.priced === 1 ? '' : 's'}${unknown}`,
+    `  prices: ${PRICES.region} ${PRICES.terms}, ${PRICES.currency}, as of ${PRICES.asOf}${elsewhere ? `; resources in other regions are priced at ${PRICES.region} prices` : ''} (README: What it costs)`,
+  ];
 }
 
 /** Resources found but not planned, each with its status, the rule that decided it and why. */
