@@ -3,30 +3,45 @@ import pLimit, { type LimitFunction } from 'p-limit';
 /**
  * How many calls of each kind run at once, per (service, region): the one table every phase takes its
  * concurrency from. Reads are describes, lists and tag checks; writes are deletes and their steps.
- * The SDK's adaptive retry mode slows a client down further when the service throttles.
- * Lambda's control plane allows 15 requests a second per region; Tagging 15 a second (not adjustable);
- * IAM is one global endpoint with undisclosed token buckets, so it gets less.
+ * The SDK's adaptive retry mode slows a client down further when the service throttles. IAM is one
+ * global endpoint with undisclosed token buckets, so it gets less.
  */
-export const LIMITS: Readonly<Record<string, { readonly read: number; readonly write: number }>> = {
-  iam: { read: 8, write: 4 },
-  lambda: { read: 10, write: 8 },
-  sagemaker: { read: 16, write: 8 },
-  s3: { read: 16, write: 8 },
-  bedrock: { read: 8, write: 4 },
-  'bedrock-agent': { read: 8, write: 4 },
-  logs: { read: 8, write: 4 },
-  codebuild: { read: 8, write: 4 },
-  ecr: { read: 8, write: 4 },
-  events: { read: 8, write: 4 },
-  glue: { read: 8, write: 4 },
-  codepipeline: { read: 8, write: 4 },
-  codeconnections: { read: 4, write: 2 },
-  cloudformation: { read: 8, write: 4 },
-  servicecatalog: { read: 4, write: 2 },
-  tagging: { read: 4, write: 1 },
-  ec2: { read: 4, write: 1 },
-  sts: { read: 2, write: 1 },
-  default: { read: 8, write: 4 },
+export interface LaneLimits {
+  /** Calls in flight at once, per (service, region). */
+  readonly read: number;
+  readonly write: number;
+  /**
+   * The service's request rate a second, per account and region, for the benchmark's estimate of the time
+   * a run takes on AWS. `published` says whether AWS documents it (and where); otherwise it is a cautious
+   * stand-in. The scheduler itself bounds concurrency; the SDK's adaptive retry mode slows a client down
+   * when the service throttles it.
+   */
+  readonly rate?: { readonly read: number; readonly write: number; readonly published: string | false };
+}
+
+const LAMBDA_QUOTAS = 'Lambda quotas (docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): GetFunction 100/s, the rest of the control plane 15/s';
+const S3_PERFORMANCE = 'S3 performance guidelines (docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html): 5,500 GET/HEAD and 3,500 PUT/COPY/POST/DELETE a second per prefix; a DeleteObjects of 1,000 keys counts 1,000';
+
+export const LIMITS: Readonly<Record<string, LaneLimits>> = {
+  iam: { read: 8, write: 4, rate: { read: 20, write: 10, published: false } },
+  lambda: { read: 10, write: 8, rate: { read: 15, write: 15, published: LAMBDA_QUOTAS } },
+  sagemaker: { read: 16, write: 8, rate: { read: 20, write: 10, published: false } },
+  s3: { read: 16, write: 8, rate: { read: 5500, write: 3.5, published: S3_PERFORMANCE } },
+  bedrock: { read: 8, write: 4, rate: { read: 10, write: 5, published: false } },
+  'bedrock-agent': { read: 8, write: 4, rate: { read: 10, write: 5, published: false } },
+  logs: { read: 8, write: 4, rate: { read: 10, write: 5, published: false } },
+  codebuild: { read: 8, write: 4, rate: { read: 10, write: 5, published: false } },
+  ecr: { read: 8, write: 4, rate: { read: 10, write: 5, published: false } },
+  events: { read: 8, write: 4, rate: { read: 10, write: 5, published: false } },
+  glue: { read: 8, write: 4, rate: { read: 10, write: 5, published: false } },
+  codepipeline: { read: 8, write: 4, rate: { read: 10, write: 5, published: false } },
+  codeconnections: { read: 4, write: 2, rate: { read: 5, write: 2, published: false } },
+  cloudformation: { read: 8, write: 4, rate: { read: 10, write: 5, published: false } },
+  servicecatalog: { read: 4, write: 2, rate: { read: 5, write: 2, published: false } },
+  tagging: { read: 4, write: 1, rate: { read: 5, write: 5, published: false } },
+  ec2: { read: 4, write: 1, rate: { read: 20, write: 5, published: false } },
+  sts: { read: 2, write: 1, rate: { read: 20, write: 20, published: false } },
+  default: { read: 8, write: 4, rate: { read: 5, write: 2, published: false } },
 };
 
 export type CallKind = 'read' | 'write';
@@ -38,7 +53,7 @@ const GLOBAL_SERVICES = new Set(['iam']);
 export class Throughput {
   private readonly limiters = new Map<string, LimitFunction>();
 
-  constructor(private readonly table: Readonly<Record<string, { readonly read: number; readonly write: number }>> = LIMITS) {}
+  constructor(private readonly table: Readonly<Record<string, Pick<LaneLimits, 'read' | 'write'>>> = LIMITS) {}
 
   limit(service: string, region: string, kind: CallKind): LimitFunction {
     const key = `${service}|${GLOBAL_SERVICES.has(service) ? 'global' : region}|${kind}`;

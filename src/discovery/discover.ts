@@ -6,6 +6,7 @@ import type { TagFilter } from '../model.js';
 import type { Throughput } from '../aws/throughput.js';
 import { clientOf, GONE, type HandlerContext, type Hit, type ResourceHandler } from '../resources/handler.js';
 import { matchesTags } from '../tags.js';
+import { Listings } from './listings.js';
 import { refOf } from './reconcile.js';
 import { tagListToRecord } from '../tags.js';
 
@@ -44,8 +45,11 @@ export async function discover(opts: {
   readonly mode?: DiscoveryMode;
   /** Which handler owns an ARN (every supported type, selected or not). */
   readonly registryForArn?: (arn: string) => ResourceHandler | undefined;
+  /** The run's listings, shared with the usage check (each type and region listed once). */
+  readonly listings?: Listings | undefined;
 }): Promise<Discovered> {
   const { regions, filters } = opts;
+  const listings = opts.listings ?? new Listings(opts.ctx, opts.throughput);
   const mode = opts.mode ?? 'tagging';
   const home = regions[0];
   if (!home) throw new NovaError('no region to search');
@@ -69,7 +73,7 @@ export async function discover(opts: {
     if (h.taggingApi && mode === 'tagging') continue;
     for (const region of h.global ? [home] : regions) {
       tasks.push(
-        listed(h, opts, region).catch((err: unknown) => {
+        listed(h, { ...opts, listings }, region).catch((err: unknown) => {
           // A service not offered in the region (no endpoint) has nothing there to find.
           if (!isNoEndpoint(err)) failures.push({ handler: h, region, error: describeError(err) });
           return [];
@@ -90,10 +94,10 @@ export async function discover(opts: {
 }
 
 /** List discovery of one type in one region: its list call, then the live tags of each (bounded per lane). */
-async function listed(h: ResourceHandler, opts: { ctx: HandlerContext; throughput: Throughput; filters: readonly TagFilter[]; regions: readonly string[] }, region: string): Promise<Hit[]> {
+async function listed(h: ResourceHandler, opts: { ctx: HandlerContext; throughput: Throughput; filters: readonly TagFilter[]; regions: readonly string[]; listings: Listings }, region: string): Promise<Hit[]> {
   const lane = clientOf(h);
   const home = opts.regions[0] as string;
-  const all = await opts.throughput.run(lane, region, 'read', () => h.list(opts.ctx, region));
+  const all = await opts.listings.list(h, region);
   const hits = await Promise.all(
     all.map(async (l): Promise<Hit | undefined> => {
       const ref = refOf(h, l.arn, region, home);

@@ -7,6 +7,7 @@ import type { ResourceRef } from '../model.js';
 import type { Hold, User } from '../plan/scope.js';
 import { clientOf, GONE, type HandlerContext, type ResourceHandler } from '../resources/handler.js';
 import type { Registry } from '../resources/registry.js';
+import { Listings } from './listings.js';
 import { refOf } from './reconcile.js';
 
 export interface UsageScan {
@@ -41,6 +42,56 @@ export interface UsageOptions {
   /** The run's regions; the first is home (IAM, EC2 DescribeRegions). */
   readonly regions: readonly string[];
   readonly partition: string;
+  /** The run's listings (each type and region listed once per run, maybe started early); a new one when absent. */
+  readonly listings?: Listings | undefined;
+}
+
+/** The (user type, region) listings the usage check of these candidates needs, each once. */
+export function usageJobs(
+  registry: Registry,
+  candidates: readonly Pick<ResourceRef, 'arn' | 'type' | 'region'>[],
+  o: { readonly home: string; readonly examined: readonly string[]; readonly skip?: ((type: string) => boolean) | undefined; readonly answered?: (c: Pick<ResourceRef, 'arn'>, userType: string) => boolean },
+): Map<string, { handler: ResourceHandler; region: string }> {
+  const jobs = new Map<string, { handler: ResourceHandler; region: string }>();
+  const targetTypes = new Set(candidates.map((c) => c.type).filter((t) => registry.referenceable.has(t)));
+  for (const t of targetTypes) {
+    const target = registry.byType(t);
+    const ofType = candidates.filter((c) => c.type === t);
+    for (const u of registry.usersOf(t)) {
+      if (o.skip?.(u.type)) continue;
+      const open = ofType.filter((c) => !o.answered?.(c, u.type));
+      if (open.length === 0) continue;
+      const regions = target?.global ? o.examined : [...new Set(open.map((c) => c.region))];
+      for (const region of u.global ? [o.home] : regions) jobs.set(`${u.type}|${region}`, { handler: u, region });
+    }
+  }
+  return jobs;
+}
+
+/**
+ * Starts, without waiting, the listings the usage and owner checks of these (probable) candidates will
+ * need, so that they run while the candidates are described. Only reads; what they find is decided on
+ * later by {@link scanUsers} and {@link scanOwners}, which take the same listings.
+ */
+export function prefetchUsage(o: {
+  readonly registry: Registry;
+  readonly aws: AwsClients;
+  readonly listings: Listings;
+  readonly candidates: readonly Pick<ResourceRef, 'arn' | 'type' | 'region'>[];
+  readonly regions: readonly string[];
+  readonly partition: string;
+  readonly skip?: ((type: string) => boolean) | undefined;
+}): void {
+  const home = o.regions[0] ?? 'us-east-1';
+  if (o.candidates.length === 0) return;
+  const global = o.candidates.some((c) => o.registry.byType(c.type)?.global);
+  const start = (examined: readonly string[]) => {
+    for (const { handler, region } of usageJobs(o.registry, o.candidates, { home, examined, skip: o.skip }).values()) void o.listings.list(handler, region);
+    const ownerRegions = global ? examined : [...new Set(o.candidates.map((c) => c.region))];
+    for (const h of o.registry.handlers) if (h.listOwned && !o.skip?.(h.type)) for (const region of ownerRegions) void o.listings.listOwned(h, region);
+  };
+  if (!global) return start(o.regions);
+  o.listings.enabledRegions(o.aws, home, o.partition).then(start, () => start(o.regions));
 }
 
 /**
@@ -58,6 +109,7 @@ export async function scanUsers(o: UsageOptions): Promise<UsageScan> {
   let reads = 0;
   const unavailable: string[] = [];
   const home = o.regions[0] ?? 'us-east-1';
+  const listingsOf = o.listings ?? new Listings(o.ctx, o.throughput);
 
   const targetTypes = new Set(o.candidates.map((c) => c.type).filter((t) => o.registry.referenceable.has(t)));
   if (targetTypes.size === 0) return { users: [], holds, examinedRegions: o.regions, listings, reads };
@@ -66,7 +118,7 @@ export async function scanUsers(o: UsageOptions): Promise<UsageScan> {
   let examined: readonly string[] = o.regions;
   if (needsAll) {
     try {
-      examined = await enabledRegions(o.aws, home, o.partition);
+      examined = await listingsOf.enabledRegions(o.aws, home, o.partition);
     } catch (err) {
       const global = [...targetTypes].filter((t) => o.registry.byType(t)?.global);
       holds.push({
@@ -85,22 +137,10 @@ export async function scanUsers(o: UsageOptions): Promise<UsageScan> {
     users.set(key, { ref: had?.ref ?? ref, uses: had ? [...new Set([...had.uses, ...uses])] : uses });
   };
   /** Whether a candidate's own answer already names all its users of type `u`. */
-  const answered = (c: ResourceRef, u: string): boolean => o.usedBy?.get(arnKey(c.arn))?.types.includes(u) === true;
+  const answered = (c: Pick<ResourceRef, 'arn'>, u: string): boolean => o.usedBy?.get(arnKey(c.arn))?.types.includes(u) === true;
 
   // (user type, region) pairs to list, each once: not for candidates whose own service said who uses them.
-  const jobs = new Map<string, { handler: ResourceHandler; region: string }>();
-  for (const t of targetTypes) {
-    const target = o.registry.byType(t);
-    const ofType = o.candidates.filter((c) => c.type === t);
-    for (const u of o.registry.usersOf(t)) {
-      if (o.skip?.(u.type)) continue;
-      const open = ofType.filter((c) => !answered(c, u.type));
-      if (open.length === 0) continue;
-      const regions = target?.global ? examined : [...new Set(open.map((c) => c.region))];
-      const where = u.global ? [home] : regions;
-      for (const region of where) jobs.set(`${u.type}|${region}`, { handler: u, region });
-    }
-  }
+  const jobs = usageJobs(o.registry, o.candidates, { home, examined, skip: o.skip, answered });
   // The users a candidate's own service named: each uses it (its kind of ARN says its type).
   for (const c of o.candidates) {
     for (const arn of o.usedBy?.get(arnKey(c.arn))?.arns ?? []) {
@@ -118,7 +158,7 @@ export async function scanUsers(o: UsageOptions): Promise<UsageScan> {
       let listed;
       try {
         listings += 1;
-        listed = await o.throughput.run(lane, region, 'read', () => handler.list!(o.ctx, region));
+        listed = await listingsOf.list(handler, region);
       } catch (err) {
         // A service not offered in a region has no endpoint there: nothing of it can use a candidate.
         if (isNoEndpoint(err)) {
@@ -187,7 +227,10 @@ export async function scanOwners(o: {
   readonly regions: readonly string[];
   readonly home: string;
   readonly skip?: ((type: string) => boolean) | undefined;
+  /** The run's listings (shared with discovery and the usage check); a new one when absent. */
+  readonly listings?: Listings | undefined;
 }): Promise<OwnerScan> {
+  const listingsOf = o.listings ?? new Listings(o.ctx, o.throughput);
   const owners = new Map<string, ResourceRef>();
   const holds: Hold[] = [];
   let listings = 0;
@@ -201,7 +244,7 @@ export async function scanOwners(o: {
         o.regions.map(async (region) => {
           listings += 1;
           try {
-            const listed = await o.throughput.run(clientOf(h), region, 'read', () => h.listOwned!(o.ctx, region));
+            const listed = await listingsOf.listOwned(h, region);
             for (const l of listed) {
               for (const arn of l.owns) if (wanted.has(arnKey(arn)) && arnKey(arn) !== arnKey(l.arn)) owners.set(arnKey(arn), refOf(h, l.arn, region, o.home));
             }

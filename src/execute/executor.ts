@@ -1,8 +1,9 @@
-import { describeError, isCredentialError, isErrorNamed } from '../aws/errors.js';
+import { describeError, errorName, hadUnansweredAttempt, isCredentialError, isErrorNamed } from '../aws/errors.js';
 import type { Throughput } from '../aws/throughput.js';
 import type { JournalSink } from '../backup/journal.js';
 import type { Outcome, Rule, Status, TagFilter } from '../model.js';
 import type { PlanItem } from '../plan/document.js';
+import { chainLengths } from '../plan/order.js';
 import { clientOf, GONE, type HandlerContext, type ResourceHandler, type StepInfo, type Steps } from '../resources/handler.js';
 import { matchesTags, sameTags } from '../tags.js';
 
@@ -45,6 +46,24 @@ class CredentialsLost extends Error {}
 export async function execute(items: readonly PlanItem[], opts: ExecuteOptions): Promise<Outcome[]> {
   const inSet = new Map(items.map((i) => [i.ref.arn, i]));
   let credentialsLost: string | undefined;
+  // Expired or revoked credentials stop the run: nothing new starts, and the waits under way end (a
+  // waiter takes an ExpiredToken answer as "not yet" and would poll until --wait-timeout).
+  const credentialsGone = new AbortController();
+  const journalPath = opts.journal?.path;
+  /** The error name that told (`ExpiredToken`...): the failures it causes carry it as their code. */
+  let credentialsError = 'CredentialsLost';
+  const loseCredentials = (name: string, what: string): void => {
+    if (credentialsLost) return;
+    credentialsError = name;
+    const next = typeof journalPath === 'string' ? `nova-cleanup resume ${journalPath}` : 'nova-cleanup resume <journal>';
+    credentialsLost = `the credentials stopped working (${what}); refresh them, then run \`${next}\``;
+    credentialsGone.abort();
+  };
+  // Every attempt of every call: a waiter's polls too, which never throw their errors to us.
+  opts.ctx.aws?.calls?.onAttempt?.((e) => {
+    if (e.error && isCredentialError({ name: e.error })) loseCredentials(e.error, `${e.error}: the answer to ${e.service}:${e.operation}`);
+  });
+  const ctx: HandlerContext = { ...opts.ctx, signal: opts.ctx.signal ? AbortSignal.any([opts.ctx.signal, credentialsGone.signal]) : credentialsGone.signal };
 
   // Progress is best effort: a broken stderr must not stop the deletes or lose their outcomes.
   const notify = (e: ExecEvent): void => {
@@ -109,7 +128,7 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
 
     /** The re-check: the cheapest read that proves the tags. */
     const recheck = async (): Promise<void> => {
-      const tags = await handler.currentTags(item.ref, opts.ctx);
+      const tags = await handler.currentTags(item.ref, ctx);
       if (tags === GONE) throw new TagsChangedError(true);
       // A deleted resource's own log group (--delete-owned-log-groups) need not match: its tags must not change.
       if (item.rule === 'owned-log-group' ? !sameTags(tags, item.tags) : !matchesTags(tags, opts.filters)) throw new TagsChangedError(false);
@@ -147,10 +166,10 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
         throw err;
       }
       if (stopReason()) return finish(item, 'skipped', 'interrupted', { reason: stopReason() as string });
-      await handler.delete({ ref: item.ref, described: { tags: item.tags, config: item.config, uses: item.uses } }, opts.ctx, steps);
+      await handler.delete({ ref: item.ref, described: { tags: item.tags, config: item.config, uses: item.uses } }, ctx, steps);
       if (handler.waitUntilGone) {
         notify({ kind: 'waiting', item });
-        await handler.waitUntilGone(item.ref, opts.ctx);
+        await handler.waitUntilGone(item.ref, ctx);
       }
       // It is deleted: a journal that cannot be written any more must not turn that into a failure.
       const noted = await journal({ event: 'deleted', arn: item.ref.arn, type: item.ref.type, step: 'delete' }).then(
@@ -159,11 +178,17 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
       );
       return finish(item, 'deleted', 'delete', noted ? {} : { reason: 'deleted, but the journal could not record it' });
     } catch (err) {
-      if (isCredentialError(err) && !credentialsLost) credentialsLost = `the credentials stopped working (${describeError(err)}); renew them and run \`nova-cleanup resume\``;
+      if (isCredentialError(err)) loseCredentials(errorName(err), describeError(err));
       // A delete that failed with "not found" is re-read: only the resource's absence makes it `gone`.
       if (isErrorNamed(err, ...handler.notFound) || (err instanceof TagsChangedError && err.gone)) {
-        const now = await handler.currentTags(item.ref, opts.ctx).catch(() => undefined);
+        const now = await handler.currentTags(item.ref, ctx).catch(() => undefined);
         if (now === GONE) {
+          // The SDK sent the call again after an attempt that got no answer (a dropped connection, a 5xx):
+          // that attempt deleted it, and the retry found it gone. Not idempotent, but done.
+          if (!(err instanceof TagsChangedError) && hadUnansweredAttempt(err)) {
+            await journal({ event: 'deleted', arn: item.ref.arn, type: item.ref.type, step: 'delete' }).catch(() => undefined);
+            return finish(item, 'deleted', 'delete', { reason: `the answer to its ${lastStep} call was lost; the retry and a re-read found it deleted` });
+          }
           await journal({ event: 'gone', arn: item.ref.arn, type: item.ref.type, step: 'delete' }).catch(() => undefined);
           return finish(item, 'gone', 'gone', { reason: 'it disappeared during its delete (deleted elsewhere)', removed });
         }
@@ -173,20 +198,27 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
         await journal({ event: 'stopped', arn: item.ref.arn, type: item.ref.type, step: lastStep, error }).catch(() => undefined);
         return finish(item, 'failed', 'changed-since-plan', { error, removed });
       }
-      const error = explain(err, opts.signal, stepsRun > 0);
+      const error = explain(err, opts.signal, stepsRun > 0, credentialsLost ? { name: credentialsError, why: credentialsLost } : undefined);
       await journal({ event: 'failed', arn: item.ref.arn, type: item.ref.type, step: lastStep, error }).catch(() => undefined);
       return finish(item, 'failed', 'delete-failed', { error, removed });
     }
   };
 
+  // Within a lane, what heads the longest chain starts first: an endpoint before a model nothing uses,
+  // so that the endpoint → config → model chain is not left waiting behind it.
+  const length = chainLengths(items, inSet);
+  await Promise.all([...items].sort((a, b) => (length.get(b.ref.arn) ?? 1) - (length.get(a.ref.arn) ?? 1)).map(run));
   return Promise.all(items.map(run));
 }
 
 /** Waiter results arrive as JSON in the message; say them in words. */
-function explain(err: unknown, signal: AbortSignal | undefined, sent: boolean): string {
+function explain(err: unknown, signal: AbortSignal | undefined, sent: boolean, credentialsLost: { name: string; why: string } | undefined): string {
   if (err instanceof CredentialsLost) return `not continued: ${err.message}`;
   const text = err instanceof Error ? err.message : String(err);
   const state = /"state":\s*"(\w+)"/.exec(text)?.[1];
+  if (credentialsLost && state === 'ABORTED' && !signal?.aborted) {
+    return `${credentialsLost.name}: stopped while waiting for AWS (what was sent may still complete there): ${credentialsLost.why}`;
+  }
   if (state === 'TIMEOUT') return 'TimeoutError: an asynchronous step (a stop, a delete or a dependent delete) did not finish within --wait-timeout';
   if (state === 'ABORTED' || (signal?.aborted && sent && state)) return 'Interrupted: the delete was sent; it may still complete in AWS';
   if (state === 'FAILURE') return `WaiterFailure: the resource reached a failed state (${text.slice(0, 300)})`;

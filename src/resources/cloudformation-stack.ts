@@ -119,17 +119,14 @@ export const cloudformationStack: ResourceHandler = {
     return out;
   },
 
-  /** Every live stack with the resources it owns: one ListStackResources per stack. */
-  async listOwned(ctx, region) {
-    const { paginateDescribeStacks } = await sdk();
+  /** Every live stack (from `list`) with the resources it owns: one ListStackResources per stack. */
+  async listOwned(ctx, region, listed) {
     const client = await cfn(ctx, region);
-    const stacks: Stack[] = [];
-    for await (const page of paginateDescribeStacks({ client }, {})) stacks.push(...(page.Stacks ?? []).filter((s) => s.StackId && s.StackStatus !== 'DELETE_COMPLETE'));
     return Promise.all(
-      stacks.map(async (s) => {
-        const at = parseArn(s.StackId as string);
-        const resources = await resourcesOf(client, s.StackId as string);
-        return { arn: s.StackId as string, owns: at ? resources.flatMap((x) => ownedArn(x, { partition: at.partition, region, account: at.account }) ?? []) : [] };
+      listed.map(async ({ arn }) => {
+        const at = parseArn(arn);
+        const resources = await resourcesOf(client, arn);
+        return { arn, owns: at ? resources.flatMap((x) => ownedArn(x, { partition: at.partition, region, account: at.account }) ?? []) : [] };
       }),
     );
   },

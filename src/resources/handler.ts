@@ -31,7 +31,7 @@ export interface TypeSettings {
 export interface Described {
   /** Tags as the owning service reports them now (not as the Tagging API remembers them). */
   readonly tags: Tags;
-  /** Everything needed to audit or re-create it; goes verbatim into the plan and the backup. */
+  /** Everything needed to audit or re-create it: verbatim in the backup; in the plan with its secret values replaced (src/backup/redact.ts). */
   readonly config: Record<string, unknown>;
   /** ARNs of resources this one uses (only of the types in `references`): they are deleted after it. */
   readonly uses: readonly string[];
@@ -102,6 +102,8 @@ export interface Listed {
   readonly tags?: Tags | undefined;
   /** What it uses, when the list call says so (Lambda's ListFunctions gives each Role); else it is read with `readUses`. */
   readonly uses?: readonly string[] | undefined;
+  /** What it owns, when the list call says so (a provisioned product's stack); owner types only. */
+  readonly owns?: readonly string[] | undefined;
 }
 
 /**
@@ -191,8 +193,9 @@ export interface ResourceHandler {
   /**
    * Owner types (a CloudFormation stack): every live owner in a region with the ARNs it owns, so that a
    * resource whose owner the run did not find (an untagged stack's bucket) is still known as owned.
+   * `listed` is what `list` returned for the region (the core lists each type and region once per run).
    */
-  listOwned?(ctx: HandlerContext, region: string): Promise<{ readonly arn: string; readonly owns: readonly string[] }[]>;
+  listOwned?(ctx: HandlerContext, region: string, listed: readonly Listed[]): Promise<{ readonly arn: string; readonly owns: readonly string[] }[]>;
   /** What one listed resource uses, read as cheaply as possible (default: `describe`). GONE when it vanished. */
   readUses?(ref: ResourceRef, ctx: HandlerContext): Promise<readonly string[] | Gone>;
 

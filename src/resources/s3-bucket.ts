@@ -14,8 +14,6 @@ const NOT_FOUND = ['NoSuchBucket', 'NotFound'];
 const PAGE = 1000;
 /** DeleteObjects batches in flight while the next page is listed. */
 const DELETES_IN_FLIGHT = 4;
-/** Listing passes over the versions before DeleteBucket is tried anyway. */
-const MAX_SWEEPS = 10;
 /** Within a sweep, every this many DeleteObjects batches the tags are re-checked (the first batch always). */
 const RECHECK_EVERY = 10;
 /** AbortMultipartUpload calls in flight. */
@@ -56,6 +54,51 @@ interface BucketConfig {
     };
   } | null;
   readonly Contents?: Contents;
+  /** The bucket policy, parsed (null when it has none). */
+  readonly Policy?: unknown;
+}
+
+interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect?: string;
+  readonly Action?: string | readonly string[];
+  readonly NotAction?: string | readonly string[];
+  readonly Resource?: string | readonly string[];
+  readonly NotResource?: string | readonly string[];
+}
+
+const listOf = (v: string | readonly string[] | undefined): readonly string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : v);
+
+/** IAM's wildcards (`*`, `?`), case-insensitive for actions. */
+const wildcard = (pattern: string, flags = '') => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, flags);
+
+/** Whether an ARN pattern may match `target`: for `bucket/*` objects, any pattern that can name an object of the bucket. */
+function resourceMayMatch(pattern: string, target: string): boolean {
+  if (!target.endsWith('/*')) return wildcard(pattern).test(target);
+  const prefix = target.slice(0, -1); // arn:aws:s3:::bucket/
+  const literal = pattern.split(/[*?]/)[0] ?? '';
+  return literal.length < pattern.length ? prefix.startsWith(literal) || literal.startsWith(prefix) : pattern.startsWith(prefix);
+}
+
+/**
+ * The first of `actions` (on `resource`) that a Deny statement of the bucket policy may apply to, whatever
+ * its principal and conditions: such a delete may be refused, and a bucket emptied whose DeleteBucket is
+ * then refused has lost its data and stays. Returns the action and the statement's Sid.
+ */
+export function policyDenial(policy: unknown, checks: readonly { readonly action: string; readonly resource: string }[]): { action: string; sid?: string } | undefined {
+  const doc = policy as { Statement?: PolicyStatement | readonly PolicyStatement[] } | null | undefined;
+  const statements = doc?.Statement === undefined ? [] : Array.isArray(doc.Statement) ? (doc.Statement as readonly PolicyStatement[]) : [doc.Statement as PolicyStatement];
+  for (const { action, resource } of checks) {
+    for (const st of statements) {
+      if (st.Effect !== 'Deny') continue;
+      const actionHit = st.NotAction !== undefined ? !listOf(st.NotAction).some((a) => wildcard(a, 'i').test(action)) : listOf(st.Action).some((a) => wildcard(a, 'i').test(action));
+      if (!actionHit) continue;
+      const resourceHit =
+        st.NotResource !== undefined ? !listOf(st.NotResource).some((p) => wildcard(p).test(resource)) : listOf(st.Resource).some((p) => resourceMayMatch(p, resource));
+      if (resourceHit) return { action, ...(st.Sid ? { sid: st.Sid } : {}) };
+    }
+  }
+  return undefined;
 }
 
 const configOf = (r: LiveResource) => r.described.config as BucketConfig;
@@ -181,58 +224,119 @@ async function deleteBatch(client: S3Client, Bucket: string, Objects: ObjectIden
   }
 }
 
+/** Key prefixes listed at once when a bucket holds more than one page of versions. */
+const LISTINGS_IN_FLIGHT = 8;
+/** Sweeps that find nothing while DeleteBucket still says BucketNotEmpty, before the delete fails. */
+const EMPTY_BUT_NOT_EMPTY = 5;
+
+type VersionPage = { Versions?: { Key?: string | undefined; VersionId?: string | undefined }[] | undefined; DeleteMarkers?: { Key?: string | undefined; VersionId?: string | undefined }[] | undefined };
+const entriesOf = (page: VersionPage): ObjectIdentifier[] => [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key, VersionId: v.VersionId }));
+
 /**
- * One sweep: lists every object version and delete marker and deletes them in batches, each batch a
- * step, a few in flight while the next page is listed. Returns how many it found.
+ * One sweep: lists every object version and delete marker and deletes them in full batches of 1,000
+ * (each batch a step, a few in flight while listing goes on). A bucket of one page is one listing. A
+ * larger one is listed by top-level key prefix, several prefixes at once, all feeding the same batches:
+ * one serial chain of pages would be most of the time a big bucket takes. The first page is not listed
+ * again. Memory stays flat: a listing waits while enough keys are waiting to be deleted. Returns how
+ * many entries it found.
  */
 async function sweep(client: S3Client, Bucket: string, steps: Steps): Promise<number> {
   const { ListObjectVersionsCommand } = await sdk();
   const inFlight = new Set<Promise<void>>();
+  const deletes = pLimit(DELETES_IN_FLIGHT);
+  let firstBatch: Promise<void> | undefined;
   let failure: { err: unknown } | undefined;
   let batches = 0;
-  const submit = async (batch: ObjectIdentifier[]) => {
+  let found = 0;
+  let pending: ObjectIdentifier[] = [];
+  const submit = (batch: ObjectIdentifier[]): void => {
     const step = {
       name: 'delete-objects',
       child: VERSIONS,
       done: `deleted ${batch.length} object versions and delete markers`,
       recheck: batches++ % RECHECK_EVERY === 0,
     };
-    const p: Promise<void> = steps
-      .run(step, () => deleteBatch(client, Bucket, batch))
+    const p: Promise<void> = deletes(() => (failure ? undefined : steps.run(step, () => deleteBatch(client, Bucket, batch))))
       .catch((err: unknown) => void (failure ??= { err }))
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
-    if (inFlight.size >= DELETES_IN_FLIGHT) await Promise.race(inFlight);
+    firstBatch ??= p;
   };
-
-  let found = 0;
-  let pending: ObjectIdentifier[] = [];
-  let KeyMarker: string | undefined;
-  let VersionIdMarker: string | undefined;
-  while (!failure) {
-    const page = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE, KeyMarker, VersionIdMarker }));
-    for (const v of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) pending.push({ Key: v.Key, VersionId: v.VersionId });
-    found += (page.Versions?.length ?? 0) + (page.DeleteMarkers?.length ?? 0);
+  /** Takes a page's entries; sends every full batch; a listing waits while batches queue for a slot. */
+  const take = async (entries: ObjectIdentifier[]): Promise<void> => {
+    found += entries.length;
+    pending.push(...entries);
     while (pending.length >= PAGE && !failure) {
-      await submit(pending.slice(0, PAGE));
+      submit(pending.slice(0, PAGE));
       pending = pending.slice(PAGE);
     }
-    if (!page.IsTruncated) break;
-    ({ NextKeyMarker: KeyMarker, NextVersionIdMarker: VersionIdMarker } = page);
+    // The first batch re-checks the tags: nothing more is listed until it has said they still match.
+    if (firstBatch) await firstBatch;
+    while (deletes.pendingCount > 0 && !failure) await Promise.race(inFlight);
+  };
+  /** Lists one key range page by page from its markers (all of the bucket when `Prefix` is undefined). */
+  const listFrom = async (Prefix: string | undefined, KeyMarker?: string, VersionIdMarker?: string): Promise<void> => {
+    while (!failure) {
+      const page = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE, Prefix, KeyMarker, VersionIdMarker }));
+      await take(entriesOf(page));
+      if (!page.IsTruncated) return;
+      ({ NextKeyMarker: KeyMarker, NextVersionIdMarker: VersionIdMarker } = page);
+    }
+  };
+
+  const first = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE }));
+  await take(entriesOf(first));
+  if (first.IsTruncated && !failure) {
+    const marker = { key: first.NextKeyMarker ?? '', version: first.NextVersionIdMarker };
+    // The top-level prefixes (and the keys outside any), in pages of 1,000 prefixes.
+    const prefixes = new Set<string>(); // a page boundary at a prefix may name it twice
+    let KeyMarker: string | undefined;
+    for (;;) {
+      const page = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE, Delimiter: '/', KeyMarker }));
+      // Keys outside any prefix that the first page did not already hold.
+      await take(entriesOf(page).filter((e) => (e.Key ?? '') > marker.key));
+      for (const c of page.CommonPrefixes ?? []) if (c.Prefix) prefixes.add(c.Prefix);
+      if (!page.IsTruncated || !page.NextKeyMarker) break;
+      KeyMarker = page.NextKeyMarker;
+    }
+    // A root-level key at the marker may have versions past the marker's: list that key on from there.
+    const rootAtMarker = marker.key !== '' && !marker.key.includes('/');
+    const ranges: (() => Promise<void>)[] = [];
+    if (rootAtMarker) ranges.push(() => listFrom(marker.key, marker.key, marker.version).then(undefined));
+    for (const prefix of prefixes) {
+      if (marker.key.startsWith(prefix)) ranges.push(() => listFrom(prefix, marker.key, marker.version));
+      else if (prefix > marker.key) ranges.push(() => listFrom(prefix));
+      // else: every key of the prefix sorts before the marker, so the first page held them all
+    }
+    const limit = pLimit(LISTINGS_IN_FLIGHT);
+    await Promise.all(ranges.map((r) => limit(r)));
   }
-  if (pending.length && !failure) await submit(pending);
+  if (pending.length && !failure) submit(pending);
+  pending = [];
   await Promise.all(inFlight);
   if (failure) throw failure.err;
   return found;
 }
 
 /**
- * Sweeps until a fresh listing finds nothing. On AWS the second sweep is one empty page; it catches
- * objects written meanwhile, and emulators whose paging loses its place once the marker version is
- * deleted (moto). A bucket still not empty after that makes DeleteBucket fail with BucketNotEmpty.
+ * Sweeps until a fresh listing finds nothing, however many sweeps that takes: on AWS the second sweep
+ * is one empty page; it catches objects written meanwhile, and emulators whose paging loses its place
+ * once the marker version is deleted (moto). Then DeleteBucket; if it still says BucketNotEmpty (a
+ * listing that lagged), everything is listed again from the start, a few times at most.
  */
-async function emptyBucket(client: S3Client, Bucket: string, steps: Steps): Promise<void> {
-  for (let pass = 0; pass < MAX_SWEEPS; pass++) if ((await sweep(client, Bucket, steps)) === 0) return;
+async function emptyAndDelete(client: S3Client, Bucket: string, steps: Steps): Promise<void> {
+  const { DeleteBucketCommand } = await sdk();
+  for (let attempt = 1; ; attempt++) {
+    while ((await sweep(client, Bucket, steps)) > 0) {
+      // each sweep deleted what it found; the next one looks again
+    }
+    try {
+      await steps.run({ name: 'delete' }, () => client.send(new DeleteBucketCommand({ Bucket })));
+      return;
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'BucketNotEmpty' || attempt >= EMPTY_BUT_NOT_EMPTY) throw err;
+    }
+  }
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -335,8 +439,18 @@ export const s3Bucket: ResourceHandler = {
   },
 
   blocked(r) {
-    const { Versioning, ObjectLock, Contents } = configOf(r);
+    const { Versioning, ObjectLock, Contents, Policy } = configOf(r);
     const reasons: string[] = [];
+    // Known before anything is removed: a policy that may refuse emptying it or deleting it.
+    const objects = (Contents?.versions ?? 0) + (Contents?.deleteMarkers ?? 0) > 0;
+    const denial = policyDenial(Policy, [
+      { action: 's3:DeleteBucket', resource: r.ref.arn },
+      // Every version is deleted by its id: s3:DeleteObjectVersion is what a policy can refuse.
+      ...(objects ? [{ action: 's3:DeleteObjectVersion', resource: `${r.ref.arn}/*` }] : []),
+    ]);
+    if (denial) {
+      reasons.push(`its bucket policy denies ${denial.action}${denial.sid ? ` (statement ${denial.sid})` : ''}: nothing of it is touched; remove that statement to delete it`);
+    }
     const retention = ObjectLock?.ObjectLockConfiguration?.Rule?.DefaultRetention;
     if (retention?.Mode === 'COMPLIANCE' && (Contents?.versions ?? 1) > 0) {
       const term = retention.Years ? plural(retention.Years, 'year', 'years') : plural(retention.Days ?? 0, 'day', 'days');
@@ -380,12 +494,10 @@ export const s3Bucket: ResourceHandler = {
   },
 
   async delete(r, ctx, steps) {
-    const { DeleteBucketCommand } = await sdk();
     const Bucket = r.ref.name;
     const client = await s3(ctx, r.ref.region);
     await abortUploads(client, Bucket, steps);
-    await emptyBucket(client, Bucket, steps);
-    await steps.run({ name: 'delete' }, () => client.send(new DeleteBucketCommand({ Bucket })));
+    await emptyAndDelete(client, Bucket, steps);
   },
 
   async waitUntilGone(ref, ctx) {

@@ -56,15 +56,15 @@ export const servicecatalogProvisionedProduct: ResourceHandler = {
 
   async list(ctx, region) {
     const out: Listed[] = [];
-    for (const p of await search(await sc(ctx, region))) if (p.Arn) out.push({ arn: p.Arn, tags: tagsOf(p), uses: [] });
+    for (const p of await search(await sc(ctx, region))) {
+      if (p.Arn) out.push({ arn: p.Arn, tags: tagsOf(p), uses: [], owns: p.Type === 'CFN_STACK' && p.PhysicalId?.startsWith('arn:') ? [p.PhysicalId] : [] });
+    }
     return out;
   },
 
-  /** Every provisioned product with the stack it provisioned (SearchProvisionedProducts carries it). */
-  async listOwned(ctx, region) {
-    const out: { arn: string; owns: string[] }[] = [];
-    for (const p of await search(await sc(ctx, region))) if (p.Arn && p.Type === 'CFN_STACK' && p.PhysicalId?.startsWith('arn:')) out.push({ arn: p.Arn, owns: [p.PhysicalId] });
-    return out;
+  /** Every provisioned product with the stack it provisioned (SearchProvisionedProducts, in `list`, carries it). */
+  async listOwned(_ctx, _region, listed) {
+    return listed.filter((l) => l.owns?.length).map((l) => ({ arn: l.arn, owns: l.owns ?? [] }));
   },
 
   async describe(ref, ctx) {

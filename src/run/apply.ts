@@ -4,11 +4,13 @@ import { runFiles, writeBackup, type RunFiles } from '../backup/backup.js';
 import { Journal } from '../backup/journal.js';
 import { AbortedError, ExitCode, NovaError } from '../errors.js';
 import { execute } from '../execute/executor.js';
-import type { CallTotals, Outcome, Report, Summary } from '../model.js';
+import type { CallTotals, CostTotals, Outcome, Report, Summary } from '../model.js';
 import { applySelection, type PlanDocument, type PlanItem } from '../plan/document.js';
 import { childPhrases } from '../plan/children.js';
+import { savings } from '../plan/cost.js';
 import type { Artifact } from '../resources/handler.js';
 import type { ConfirmSummary } from '../ui/ui.js';
+import { timing } from '../timing.js';
 import { TOOL } from '../version.js';
 import type { Gathered, RunEnv } from './gather.js';
 
@@ -17,6 +19,8 @@ export interface ApplyOptions {
   readonly yes: boolean;
   readonly interactive: boolean;
   readonly backupDir: string;
+  /** `--redact`: the backup replaces the secret values of each configuration too. */
+  readonly redact?: boolean | undefined;
   readonly tagsForRecheck: PlanDocument['filters'];
   /** `resume`: the run being finished (its id, files, and what it had already deleted). */
   readonly resume?: { readonly runId: string; readonly files: RunFiles; readonly done: readonly Outcome[] } | undefined;
@@ -59,6 +63,8 @@ export function makeReport(
   command: string,
   r: { dryRun: boolean; resources: Outcome[]; interrupted: boolean; runId?: string; planPath?: string; backupPath?: string; journalPath?: string; calls?: CallTotals },
 ): Report {
+  const items = new Map(doc.items.map((i) => [i.ref.arn, i]));
+  const resources = r.resources.map((o) => inReport(o, items.get(o.arn)));
   return {
     version: 2,
     tool: { name: 'nova-cleanup', version: TOOL.version },
@@ -75,9 +81,31 @@ export function makeReport(
     interrupted: r.interrupted,
     summary: summarize(r.resources),
     ...(r.calls ? { calls: r.calls } : {}),
-    resources: r.resources,
-    exitCode: exitCodeOf(r.resources, r.interrupted),
+    ...withSavings(doc, r.resources),
+    resources,
+    exitCode: exitCodeOf(resources, r.interrupted),
+    ...timing(),
   };
+}
+
+/** A resource as the report gives it: its plan layer and what it uses (when the plan has it), a failure's code apart from its message. */
+function inReport(o: Outcome, item: PlanItem | undefined): Outcome {
+  const code = o.status === 'failed' && o.error !== undefined && o.errorCode === undefined ? errorCodeOf(o.error) : undefined;
+  return { ...o, ...(item && o.layer === undefined ? { layer: item.layer, uses: item.uses } : {}), ...(code ? { errorCode: code } : {}) };
+}
+
+/**
+ * The code of a failure's error, from its one-line message (`could not read it: AccessDeniedException: ...`,
+ * `TimeoutError: ...`, `... (ExpiredToken: ...)`): the first error name in it, else `Error`. Pure.
+ */
+export function errorCodeOf(error: string): string {
+  return /(?:^|: |\()([A-Z][A-Za-z0-9]*)(?::|\)|$)/.exec(error)?.[1] ?? 'Error';
+}
+
+/** What the deleted (a dry run: planned) items cost by the hour, when any of them is billed so. */
+function withSavings(doc: PlanDocument, resources: readonly Outcome[]): { cost?: CostTotals } {
+  const cost = savings(doc.items, resources);
+  return cost ? { cost } : {};
 }
 
 const planned = (i: PlanItem): Outcome => ({ arn: i.ref.arn, type: i.ref.type, region: i.ref.region, name: i.ref.name, status: 'planned', rule: i.rule, reason: i.reason });
@@ -99,7 +127,7 @@ export function refuseDenied(env: RunEnv, doc: PlanDocument): void {
   const byType = new Map<string, Set<string>>();
   for (const d of sim.denied) byType.set(d.type, (byType.get(d.type) ?? new Set()).add(`${d.action} (${d.decision})`));
   for (const [type, actions] of byType) env.ui.error(`${type}: not allowed: ${[...actions].join(', ')}`);
-  throw new NovaError(`the caller lacks ${sim.denied.length} permission${sim.denied.length === 1 ? '' : 's'} the plan needs (listed above); nothing was deleted`);
+  throw new NovaError(`the caller lacks ${sim.denied.length} permission${sim.denied.length === 1 ? '' : 's'} the plan needs (listed above); nothing was deleted`, ExitCode.Usage, { code: 'permissions' });
 }
 
 /**
@@ -151,11 +179,12 @@ export async function applyPhase(env: RunEnv, gathered: Gathered, opts: ApplyOpt
         region: i.ref.region,
         name: i.ref.name,
         tags: i.tags,
-        config: i.config,
+        // As read live: the plan's copy has its secret values replaced, the backup needs them.
+        config: gathered.live.get(i.ref.arn)?.described.config ?? i.config,
         artifacts: await artifactsOf(env, gathered, i),
       })),
     );
-    const written = await writeBackup(files, { format: 'nova-cleanup-backup', version: 2, runId, createdAt: new Date().toISOString(), plan: doc }, resources);
+    const written = await writeBackup(files, { format: 'nova-cleanup-backup', version: 2, runId, createdAt: new Date().toISOString(), plan: doc }, resources, { redact: opts.redact });
     ui.info(`Backup of ${written.resources.length} resource${written.resources.length === 1 ? '' : 's'} written to ${files.backup}`);
     journal = await Journal.create(files.journal, runId);
     await journal.append({ event: 'run-started', command: opts.command, items: selection.delete.length });
@@ -179,6 +208,7 @@ export async function applyPhase(env: RunEnv, gathered: Gathered, opts: ApplyOpt
       signal: env.signal,
       onEvent: (e) => {
         if (e.kind === 'start') ui.progress(`  deleting ${e.item.ref.type} ${e.item.ref.name}`);
+        else if (e.kind === 'step') ui.detail(`    ${e.item.ref.type} ${e.item.ref.name}: ${e.step.name}${e.step.child ? ` ${e.step.child.kind} ${e.step.child.id}` : ''}`);
         else if (e.kind === 'waiting') ui.progress(`  waiting for ${e.item.ref.type} ${e.item.ref.name} to be gone`);
         else if (e.kind === 'done') {
           done += 1;

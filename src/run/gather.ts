@@ -2,10 +2,13 @@ import { arnKey } from '../aws/arn.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Throughput } from '../aws/throughput.js';
 import { sealPlan } from '../backup/plan-file.js';
+import { redactConfig } from '../backup/redact.js';
 import { discover, type DiscoveryMode } from '../discovery/discover.js';
 import { reconcile, refOf, typeMatches, typeSelected, type Found } from '../discovery/reconcile.js';
-import { scanOwners, scanUsers } from '../discovery/usage.js';
+import { Listings } from '../discovery/listings.js';
+import { prefetchUsage, scanOwners, scanUsers } from '../discovery/usage.js';
 import type { Identity, Outcome, ResourceRef, TagFilter } from '../model.js';
+import { withCosts } from '../plan/cost.js';
 import { layer, PLAN_FORMAT, PLAN_VERSION, type PlanDocument, type PlanItem, type TypeSelection } from '../plan/document.js';
 import { byCodePoint } from '../plan/order.js';
 import { decideScope, type Hold } from '../plan/scope.js';
@@ -73,10 +76,14 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
   }
   const selected = registry.handlers.filter((h) => typeSelected(h.type, sel.types) && !absent(h.type));
 
+  // Each type's listing of a region is read once, whichever phase needs it first.
+  const listings = new Listings(env.ctx, env.throughput);
+  // A global type that others use (an IAM role) is looked for in every enabled region: ask which at once.
+  if (selected.some((h) => h.global && registry.referenceable.has(h.type))) void listings.enabledRegions(env.aws, home, who.partition);
   let hits: Hit[];
   let listingFailures: Awaited<ReturnType<typeof discover>>['failures'] = [];
   if (source.kind === 'discover') {
-    const found = await discover({ aws: env.aws, ctx: env.ctx, throughput: env.throughput, regions: sel.regions, filters: sel.tags, handlers: selected, mode: sel.discovery ?? 'tagging', registryForArn: (arn) => registry.forArn(arn) });
+    const found = await discover({ aws: env.aws, ctx: env.ctx, throughput: env.throughput, regions: sel.regions, filters: sel.tags, handlers: selected, mode: sel.discovery ?? 'tagging', registryForArn: (arn) => registry.forArn(arn), listings });
     if (found.repaired.length > 0) {
       ui.warn(`the Tagging API returned ${found.repaired.length} malformed ARN${found.repaired.length === 1 ? '' : 's'} (e.g. ${found.repaired[0]?.raw}); read as ${found.repaired[0]?.arn}`);
     }
@@ -87,6 +94,21 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
     hits = source.items.map((i) => ({ arn: i.ref.arn, tags: i.tags, region: i.ref.region, ...(i.rule === 'owned-log-group' ? { logGroupOf: i.usedBy[0] ?? i.ref.arn } : {}) }));
     ui.info(`Re-reading the ${hits.length} resource${hits.length === 1 ? '' : 's'} of the plan`);
   }
+
+  // Who may use what was found is listed while it is described: the listings do not depend on the
+  // describes (what is decided from them waits for both).
+  prefetchUsage({
+    registry,
+    aws: env.aws,
+    listings,
+    candidates: hits.flatMap((h) => {
+      const handler = registry.forArn(h.arn);
+      return handler && typeSelected(handler.type, sel.types) ? [refOf(handler, h.arn, h.region, home)] : [];
+    }),
+    regions: sel.regions,
+    partition: who.partition,
+    skip: absent,
+  });
 
   const callerRole = callerRoleName(who.identity.arn)?.toLowerCase();
   const isCaller = (ref: ResourceRef) => ref.type === 'iam:role' && callerRole !== undefined && ref.name.toLowerCase() === callerRole;
@@ -129,6 +151,7 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
     skip: absent,
     regions: sel.regions,
     partition: who.partition,
+    listings,
   });
 
   // Owners the run did not find (an untagged stack) of candidates: those stay with their owner.
@@ -140,6 +163,7 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
     regions: candidates.some((c) => registry.byType(c.ref.type)?.global) ? usage.examinedRegions : [...new Set(candidates.map((c) => c.ref.region))],
     home,
     skip: absent,
+    listings,
   });
   for (const [key, owner] of ownerScan.owners) if (!owners.refs.has(key)) owners.refs.set(key, owner);
 
@@ -210,7 +234,8 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
       return {
         ref: f.ref,
         tags: f.described!.tags,
-        config: f.described!.config,
+        // Secret values (environment variables...) never go into the plan: the backup's own copy keeps them.
+        config: redactConfig(f.ref.type, f.described!.config).config,
         // A use of what a stack owns orders it before the stack.
         uses: withOwners(f.described!.uses, owners.refs),
         children: registry.byType(f.ref.type)?.children?.(lr) ?? [],
@@ -245,7 +270,7 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
       deleteOwnedLogGroups: sel.settings?.deleteOwnedLogGroups === true,
       assumeAbsent: [...(sel.settings?.assumeAbsent ?? [])],
     },
-    items,
+    ...withCosts(items),
     notPlanned,
     permissions: permissionResult,
     usageCheck: { listings: usage.listings + ownerScan.listings, reads: usage.reads, regions: usage.examinedRegions.length },

@@ -93,10 +93,15 @@ describe('cloudformation:stack', () => {
       { arn: arnOf('plain'), tags: {}, uses: [] },
     ]);
     cfn.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: RESOURCES.slice(0, 1) });
-    expect(await handler.listOwned!(ctx(), 'us-east-1')).toEqual([
+    const listed = await handler.list(ctx(), 'us-east-1');
+    cfn.resetHistory();
+    expect(await handler.listOwned!(ctx(), 'us-east-1', listed)).toEqual([
       { arn: ARN, owns: ['arn:aws:s3:::nova-train-data'] },
       { arn: arnOf('plain'), owns: ['arn:aws:s3:::nova-train-data'] },
     ]);
+    // The stacks come from the listing: no second DescribeStacks.
+    expect(cfn).toHaveReceivedCommandTimes(DescribeStacksCommand, 0);
+    expect(cfn).toHaveReceivedCommandTimes(ListStackResourcesCommand, 2);
   });
 
   it('blocked: termination protection, or an operation in progress (not a delete under way)', () => {

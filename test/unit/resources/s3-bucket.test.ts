@@ -69,6 +69,43 @@ const deletedKeys = () =>
   s3.commandCalls(DeleteObjectsCommand).flatMap((c) => (c.args[0].input as DeleteObjectsCommandInput).Delete?.Objects ?? []);
 const commandNames = () => s3.calls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''));
 
+/**
+ * A bucket that answers ListObjectVersions as S3 does (key order, Prefix, KeyMarker, Delimiter '/', pages
+ * of MaxKeys) and DeleteObjects by removing what it names; `refill` runs after each sweep's listing ends empty-handed or not.
+ */
+function fakeBucket(keys: readonly string[], o: { onDelete?: () => Promise<void> | void } = {}): { live: Set<string> } {
+  const live = new Set(keys);
+  s3.on(ListObjectVersionsCommand).callsFake((input: { Prefix?: string; KeyMarker?: string; Delimiter?: string; MaxKeys?: number }) => {
+    const max = input.MaxKeys ?? 1000;
+    const after = [...live].sort().filter((k) => (input.KeyMarker === undefined || k > input.KeyMarker) && (input.Prefix === undefined || k.startsWith(input.Prefix)));
+    const entries: { key: string; prefix?: string }[] = [];
+    for (const k of after) {
+      const rest = k.slice((input.Prefix ?? '').length);
+      if (input.Delimiter && rest.includes(input.Delimiter)) {
+        const prefix = (input.Prefix ?? '') + rest.slice(0, rest.indexOf(input.Delimiter) + 1);
+        if (entries.at(-1)?.prefix !== prefix) entries.push({ key: k, prefix });
+        else (entries.at(-1) as { key: string }).key = k; // the marker moves past every key of the prefix
+      } else entries.push({ key: k });
+      if (entries.length > max) break;
+    }
+    const shown = entries.slice(0, max);
+    const more = entries.length > max;
+    return {
+      Versions: shown.filter((e) => !e.prefix).map((e) => ({ Key: e.key, VersionId: `v-${e.key}` })),
+      CommonPrefixes: shown.filter((e) => e.prefix).map((e) => ({ Prefix: e.prefix })),
+      IsTruncated: more,
+      ...(more ? { NextKeyMarker: shown.at(-1)?.key, NextVersionIdMarker: `v-${shown.at(-1)?.key}` } : {}),
+    };
+  });
+  s3.on(DeleteObjectsCommand).callsFake(async (input: DeleteObjectsCommandInput) => {
+    await o.onDelete?.();
+    for (const x of input.Delete?.Objects ?? []) live.delete(x.Key as string);
+    return {};
+  });
+  return { live };
+}
+const keysOf = (n: number, prefix = '') => Array.from({ length: n }, (_, i) => `${prefix}k${String(i).padStart(6, '0')}`);
+
 const contents = (c: Partial<{ versions: number; deleteMarkers: number; multipartUploads: number; lockedVersions: number; lockedKeys: string[] }>) => ({
   Contents: { versions: 0, deleteMarkers: 0, bytes: 0, multipartUploads: 0, ...c },
 });
@@ -344,6 +381,31 @@ describe('s3:bucket', () => {
       expect(handler.blocked?.(live({ Versioning: { Status: 'Enabled', MFADelete: 'Disabled' }, ...contents({ versions: 4 }) }))).toBeUndefined();
     });
 
+    it('blocks a bucket whose policy may deny its delete or the deletes that empty it, naming the statement', () => {
+      const policy = (Statement: object) => ({ Policy: { Version: '2012-10-17', Statement } });
+      const deny = (extra: object) => ({ Sid: 'KeepIt', Effect: 'Deny', Principal: '*', ...extra });
+      expect(handler.blocked?.(live({ ...policy([deny({ Action: 's3:DeleteBucket', Resource: ARN })]), ...contents({ versions: 2 }) }))).toBe(
+        'its bucket policy denies s3:DeleteBucket (statement KeepIt): nothing of it is touched; remove that statement to delete it',
+      );
+      // Wildcards, case, a single statement object, NotAction.
+      expect(handler.blocked?.(live({ ...policy(deny({ Action: 'S3:Delete*', Resource: 'arn:aws:s3:::nova-*' })), ...contents({}) }))).toMatch(/denies s3:DeleteBucket/);
+      expect(handler.blocked?.(live({ ...policy([deny({ NotAction: 's3:GetObject', Resource: '*' })]), ...contents({}) }))).toMatch(/denies s3:DeleteBucket/);
+      // Object deletes matter only while there are objects to delete.
+      const objects = deny({ Action: ['s3:DeleteObjectVersion'], Resource: `${ARN}/logs/*` });
+      expect(handler.blocked?.(live({ ...policy([objects]), ...contents({ versions: 3 }) }))).toMatch(/^its bucket policy denies s3:DeleteObjectVersion \(statement KeepIt\)/);
+      expect(handler.blocked?.(live({ ...policy([objects]), ...contents({ versions: 0 }) }))).toBeUndefined();
+      // Not a denial of a delete: an Allow, a Deny of other actions, of another bucket, of NotResource covering it.
+      for (const st of [
+        { Effect: 'Allow', Action: 's3:*', Resource: '*' },
+        deny({ Action: 's3:PutObject', Resource: `${ARN}/locked/*` }),
+        deny({ Action: 's3:DeleteBucket', Resource: 'arn:aws:s3:::other-bucket' }),
+        deny({ Action: 's3:Delete*', NotResource: [ARN, `${ARN}/*`] }),
+      ]) {
+        expect(handler.blocked?.(live({ ...policy([st]), ...contents({ versions: 1 }) }))).toBeUndefined();
+      }
+      expect(handler.blocked?.(live({ Policy: null, ...contents({ versions: 1 }) }))).toBeUndefined();
+    });
+
     it('gives every reason at once', () => {
       const config = {
         Versioning: { MFADelete: 'Enabled' },
@@ -417,8 +479,7 @@ describe('s3:bucket', () => {
         .resolves({ IsTruncated: false });
       s3.on(AbortMultipartUploadCommand).resolves({});
       s3.on(ListObjectVersionsCommand)
-        .resolvesOnce({ Versions: versions(0, 2), DeleteMarkers: [{ Key: 'gone', VersionId: 'dm1' }], IsTruncated: true, NextKeyMarker: 'k1', NextVersionIdMarker: 'v1' })
-        .resolvesOnce({ Versions: versions(2, 1), DeleteMarkers: [{ Key: 'gone2', VersionId: 'dm2' }], IsTruncated: false })
+        .resolvesOnce({ Versions: versions(0, 3), DeleteMarkers: [{ Key: 'gone', VersionId: 'dm1' }, { Key: 'gone2', VersionId: 'dm2' }], IsTruncated: false })
         .resolves({ IsTruncated: false });
       const steps = recordingSteps();
       await handler.delete(planned('eu-west-1'), ctx(), steps);
@@ -427,8 +488,7 @@ describe('s3:bucket', () => {
         { name: 'delete-objects', child: { kind: 'object-versions', id: '*' }, done: 'deleted 5 object versions and delete markers', recheck: true },
         { name: 'delete' },
       ]);
-      expect(s3).toHaveReceivedNthSpecificCommandWith(1, ListObjectVersionsCommand, { Bucket: 'nova-data', MaxKeys: 1000, KeyMarker: undefined, VersionIdMarker: undefined });
-      expect(s3).toHaveReceivedNthSpecificCommandWith(2, ListObjectVersionsCommand, { Bucket: 'nova-data', MaxKeys: 1000, KeyMarker: 'k1', VersionIdMarker: 'v1' });
+      expect(s3).toHaveReceivedNthSpecificCommandWith(1, ListObjectVersionsCommand, { Bucket: 'nova-data', MaxKeys: 1000 });
       expect(deletedKeys()).toEqual(expect.arrayContaining([...versions(0, 3), { Key: 'gone', VersionId: 'dm1' }, { Key: 'gone2', VersionId: 'dm2' }]));
       expect(deletedKeys()).toHaveLength(5);
       expect(s3).toHaveReceivedCommandWith(DeleteObjectsCommand, { Bucket: 'nova-data', Delete: expect.objectContaining({ Quiet: true }) });
@@ -448,6 +508,60 @@ describe('s3:bucket', () => {
       expect(commandNames()).toEqual(['ListMultipartUploads', 'ListObjectVersions', 'DeleteBucket']);
     });
 
+    it('a bucket of more than one page is listed by top-level prefix, several at once, in full batches, nothing listed twice', async () => {
+      // The bucket, in key order: a/0..a/1499, b/0..b/999, root-1, z/0..z/499 (versions of distinct keys).
+      const keys = [
+        ...Array.from({ length: 1500 }, (_, i) => `a/${String(i).padStart(4, '0')}`),
+        ...Array.from({ length: 1000 }, (_, i) => `b/${String(i).padStart(4, '0')}`),
+        'root-1',
+        ...Array.from({ length: 500 }, (_, i) => `z/${String(i).padStart(4, '0')}`),
+      ];
+      let deleted = false;
+      const page = (all: string[], max = 1000) => {
+        const out = all.slice(0, max);
+        const more = all.length > max;
+        return { Versions: out.map((Key) => ({ Key, VersionId: `v-${Key}` })), IsTruncated: more, ...(more ? { NextKeyMarker: out.at(-1), NextVersionIdMarker: `v-${out.at(-1)}` } : {}) };
+      };
+      s3.on(ListObjectVersionsCommand).callsFake((input: { Prefix?: string; KeyMarker?: string; Delimiter?: string }) => {
+        if (deleted) return { IsTruncated: false };
+        const after = keys.filter((k) => (input.KeyMarker === undefined || k > input.KeyMarker) && (input.Prefix === undefined || k.startsWith(input.Prefix)));
+        if (input.Delimiter === '/') {
+          const prefixes = [...new Set(after.filter((k) => k.includes('/')).map((k) => k.slice(0, k.indexOf('/') + 1)))];
+          return { CommonPrefixes: prefixes.map((Prefix) => ({ Prefix })), Versions: after.filter((k) => !k.includes('/')).map((Key) => ({ Key, VersionId: `v-${Key}` })), IsTruncated: false };
+        }
+        return page(after);
+      });
+      s3.on(DeleteObjectsCommand).callsFake(() => {
+        if (deletedKeys().length >= keys.length) deleted = true;
+        return {};
+      });
+      const steps = recordingSteps();
+      await handler.delete(planned(), ctx(), steps);
+      const listed = s3.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input as { Prefix?: string; KeyMarker?: string; Delimiter?: string });
+      // first page (a/0000..a/0999); the prefixes; a/ from the first page's marker; b/ and z/ from their start; then the empty sweep
+      expect(listed.slice(0, 2)).toEqual([{ Bucket: 'nova-data', MaxKeys: 1000 }, expect.objectContaining({ Delimiter: '/' })]);
+      expect(listed.filter((l) => l.Prefix === 'a/')).toEqual([expect.objectContaining({ KeyMarker: 'a/0999' })]);
+      expect(listed.filter((l) => l.Prefix === 'b/')).toEqual([expect.objectContaining({ KeyMarker: undefined })]);
+      expect(listed.filter((l) => l.Prefix === 'z/')).toHaveLength(1);
+      // every version once, in full batches of 1,000 but the last
+      expect(new Set(deletedKeys().map((k) => k.Key)).size).toBe(keys.length);
+      expect(deletedKeys()).toHaveLength(keys.length);
+      expect(s3.commandCalls(DeleteObjectsCommand).map((c) => (c.args[0].input as DeleteObjectsCommandInput).Delete?.Objects?.length)).toEqual([1000, 1000, 1000, 1]);
+      expect(commandNames().at(-1)).toBe('DeleteBucket');
+    });
+
+    it('DeleteBucket answering BucketNotEmpty after an empty listing lists everything again from the start', async () => {
+      s3.on(ListObjectVersionsCommand)
+        .resolvesOnce({ IsTruncated: false })
+        .resolvesOnce({ Versions: versions(0, 1), IsTruncated: false })
+        .resolves({ IsTruncated: false });
+      s3.on(DeleteBucketCommand).rejectsOnce(awsError('BucketNotEmpty')).resolves({});
+      const steps = recordingSteps();
+      await handler.delete(planned(), ctx(), steps);
+      expect(s3).toHaveReceivedCommandTimes(DeleteBucketCommand, 2);
+      expect(deletedKeys()).toEqual(versions(0, 1));
+    });
+
     it('sweeps again until a fresh listing is empty (objects written meanwhile, emulator paging)', async () => {
       s3.on(ListObjectVersionsCommand)
         .resolvesOnce({ Versions: versions(0, 3), IsTruncated: false })
@@ -464,18 +578,31 @@ describe('s3:bucket', () => {
       ]);
     });
 
-    it('stops sweeping after 10 passes and lets DeleteBucket say what is left', async () => {
-      s3.on(ListObjectVersionsCommand).resolves({ Versions: versions(0, 1), IsTruncated: false });
+    it('after an empty listing DeleteBucket still saying BucketNotEmpty: listed again from the start, 5 times at most', async () => {
+      s3.on(ListObjectVersionsCommand).resolves({ IsTruncated: false });
       s3.on(DeleteBucketCommand).rejects(awsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409));
       await expect(handler.delete(planned(), ctx(), recordingSteps())).rejects.toThrow('not empty');
-      expect(s3).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 10);
-      expect(s3).toHaveReceivedCommandTimes(DeleteBucketCommand, 1);
+      expect(s3).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 5);
+      expect(s3).toHaveReceivedCommandTimes(DeleteBucketCommand, 5);
+    });
+
+    it('has no limit on sweeps: a bucket written to while it is emptied is swept until a listing finds nothing', async () => {
+      let refills = 12;
+      const bucket = fakeBucket(keysOf(3));
+      s3.on(DeleteObjectsCommand).callsFake((input: DeleteObjectsCommandInput) => {
+        for (const x of input.Delete?.Objects ?? []) bucket.live.delete(x.Key as string);
+        if (refills-- > 0) bucket.live.add(`late-${refills}`);
+        return {};
+      });
+      await handler.delete(planned(), ctx(), recordingSteps());
+      expect(s3).toHaveReceivedCommandTimes(DeleteObjectsCommand, 13);
+      expect(s3).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 14);
+      expect(bucket.live.size).toBe(0);
+      expect(commandNames().at(-1)).toBe('DeleteBucket');
     });
 
     it('never sends more than 1000 keys per DeleteObjects (2,500 versions: 3 calls)', async () => {
-      const list = s3.on(ListObjectVersionsCommand);
-      for (let p = 0; p < 4; p++) list.resolvesOnce({ Versions: versions(p * 625, 625), IsTruncated: p < 3, NextKeyMarker: `k${p * 625 + 624}`, NextVersionIdMarker: 'x' });
-      list.resolves({ IsTruncated: false });
+      fakeBucket(keysOf(2500));
       const steps = recordingSteps();
       await handler.delete(planned(), ctx(), steps);
       const sizes = s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete?.Objects?.length);
@@ -489,9 +616,7 @@ describe('s3:bucket', () => {
     });
 
     it('re-checks the tags on the first batch of a sweep and then every 10th', async () => {
-      const list = s3.on(ListObjectVersionsCommand);
-      for (let p = 0; p < 23; p++) list.resolvesOnce({ Versions: versions(p * 1000, 1000), IsTruncated: p < 22, NextKeyMarker: 'm', NextVersionIdMarker: 'v' });
-      list.resolves({ IsTruncated: false });
+      fakeBucket(keysOf(23_000));
       const steps = recordingSteps();
       await handler.delete(planned(), ctx(), steps);
       const rechecked = steps.log.filter((s) => s.name === 'delete-objects').flatMap((s, i) => (s.recheck ? [i] : []));
@@ -499,17 +624,15 @@ describe('s3:bucket', () => {
       expect(steps.log.filter((s) => s.name === 'delete-objects')).toHaveLength(23);
     });
 
-    it('keeps at most 4 DeleteObjects in flight while listing on', async () => {
-      const list = s3.on(ListObjectVersionsCommand);
-      for (let p = 0; p < 10; p++) list.resolvesOnce({ Versions: versions(p * 1000, 1000), IsTruncated: p < 9, NextKeyMarker: 'm', NextVersionIdMarker: 'v' });
-      list.resolves({ IsTruncated: false });
+    it('keeps at most 4 DeleteObjects in flight while listing on (several prefixes at once)', async () => {
       let inFlight = 0;
       let peak = 0;
-      s3.on(DeleteObjectsCommand).callsFake(async () => {
-        peak = Math.max(peak, ++inFlight);
-        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-        inFlight--;
-        return {};
+      fakeBucket([...keysOf(4000, 'a/'), ...keysOf(3000, 'b/'), ...keysOf(3000, 'c/')], {
+        onDelete: async () => {
+          peak = Math.max(peak, ++inFlight);
+          for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+          inFlight--;
+        },
       });
       await handler.delete(planned(), ctx(), recordingSteps());
       expect(s3).toHaveReceivedCommandTimes(DeleteObjectsCommand, 10);

@@ -44,13 +44,15 @@ describe('servicecatalog:provisioned-product', () => {
       .resolvesOnce({ ProvisionedProducts: [product()], NextPageToken: 'p2' })
       .resolvesOnce({ ProvisionedProducts: [product({ Arn: `${ARN}0`, Type: 'TERRAFORM_OPEN_SOURCE', PhysicalId: 'tf-x' })] });
     expect(await handler.list(ctx(), 'us-east-1')).toEqual([
-      { arn: ARN, tags: { project: 'nova' }, uses: [] },
-      { arn: `${ARN}0`, tags: { project: 'nova' }, uses: [] },
+      { arn: ARN, tags: { project: 'nova' }, uses: [], owns: [STACK] },
+      { arn: `${ARN}0`, tags: { project: 'nova' }, uses: [], owns: [] },
     ]);
     expect(sc).toHaveReceivedCommandWith(SearchProvisionedProductsCommand, { AccessLevelFilter: { Key: 'Account', Value: 'self' }, PageSize: 100 });
+    // listOwned takes what list found: no second search.
     sc.reset();
-    sc.on(SearchProvisionedProductsCommand).resolves({ ProvisionedProducts: [product(), product({ Arn: `${ARN}0`, Type: 'TERRAFORM_OPEN_SOURCE', PhysicalId: 'tf-x' })] });
-    expect(await handler.listOwned!(ctx(), 'us-east-1')).toEqual([{ arn: ARN, owns: [STACK] }]);
+    const listed = [{ arn: ARN, owns: [STACK] }, { arn: `${ARN}0`, owns: [] }];
+    expect(await handler.listOwned!(ctx(), 'us-east-1', listed)).toEqual([{ arn: ARN, owns: [STACK] }]);
+    expect(sc).not.toHaveReceivedAnyCommand();
   });
 
   it('describe: found by its id, owns its stack; GONE when the search no longer finds it', async () => {
