@@ -1,7 +1,7 @@
 import type { AwsClients } from '../aws/clients.js';
 import type { Throughput } from '../aws/throughput.js';
 import { clientOf, type HandlerContext, type Listed, type ResourceHandler } from '../resources/handler.js';
-import { enabledRegions } from './usage.js';
+import { partition as partitionOf } from '@aws-sdk/core/client';
 
 /**
  * Each type's listing of a region, read once per run, however many phases need it: list discovery,
@@ -58,4 +58,17 @@ export class Listings {
     }
     return this.regions;
   }
+}
+
+/** The regions enabled for the account, in the run's partition (EC2 DescribeRegions, opt-in regions that are not opted in excluded). */
+export async function enabledRegions(aws: AwsClients, home: string, partition: string): Promise<string[]> {
+  const { DescribeRegionsCommand } = await import('@aws-sdk/client-ec2');
+  const ec2 = await aws.get('ec2', home);
+  const out = await ec2.send(new DescribeRegionsCommand({ AllRegions: false }));
+  const names = (out.Regions ?? [])
+    .filter((r) => r.OptInStatus !== 'not-opted-in')
+    .flatMap((r) => (r.RegionName ? [r.RegionName] : []))
+    .filter((r) => (partitionOf(r) as { name: string }).name === partition);
+  if (names.length === 0) throw new Error('DescribeRegions returned no region');
+  return [...new Set(names)].sort();
 }

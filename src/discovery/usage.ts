@@ -1,4 +1,3 @@
-import { partition as partitionOf } from '@aws-sdk/core/client';
 import { arnKey } from '../aws/arn.js';
 import type { AwsClients } from '../aws/clients.js';
 import { describeError, isNoEndpoint } from '../aws/errors.js';
@@ -8,6 +7,8 @@ import type { Hold, User } from '../plan/scope.js';
 import { clientOf, GONE, type HandlerContext, type ResourceHandler } from '../resources/handler.js';
 import type { Registry } from '../resources/registry.js';
 import { Listings } from './listings.js';
+
+export { enabledRegions } from './listings.js';
 import { refOf } from './reconcile.js';
 
 export interface UsageScan {
@@ -262,17 +263,4 @@ export async function scanOwners(o: {
       ),
   );
   return { owners, holds, listings };
-}
-
-/** The regions enabled for the account, in the run's partition (EC2 DescribeRegions, opt-in regions that are not opted in excluded). */
-export async function enabledRegions(aws: AwsClients, home: string, partition: string): Promise<string[]> {
-  const { DescribeRegionsCommand } = await import('@aws-sdk/client-ec2');
-  const ec2 = await aws.get('ec2', home);
-  const out = await ec2.send(new DescribeRegionsCommand({ AllRegions: false }));
-  const names = (out.Regions ?? [])
-    .filter((r) => r.OptInStatus !== 'not-opted-in')
-    .flatMap((r) => (r.RegionName ? [r.RegionName] : []))
-    .filter((r) => (partitionOf(r) as { name: string }).name === partition);
-  if (names.length === 0) throw new Error('DescribeRegions returned no region');
-  return [...new Set(names)].sort();
 }

@@ -2,8 +2,7 @@ import { describeError, errorName, hadUnansweredAttempt, isCredentialError, isEr
 import type { Throughput } from '../aws/throughput.js';
 import type { JournalSink } from '../backup/journal.js';
 import type { Outcome, Rule, Status, TagFilter } from '../model.js';
-import type { PlanItem } from '../plan/document.js';
-import { chainLengths } from '../plan/order.js';
+import { chainLengths, type PlanItem } from '../plan/document.js';
 import { clientOf, GONE, type HandlerContext, type ResourceHandler, type StepInfo, type Steps } from '../resources/handler.js';
 import { matchesTags, sameTags } from '../tags.js';
 

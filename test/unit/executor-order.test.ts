@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Throughput } from '../../src/aws/throughput.js';
 import { execute } from '../../src/execute/executor.js';
-import { layer } from '../../src/plan/document.js';
-import { chainLengths } from '../../src/plan/order.js';
+import { chainLengths, layer } from '../../src/plan/document.js';
 import { testContext } from '../helpers/context.js';
 import { DEFAULT_FILTERS, fakeHandler, planNode } from '../helpers/fakes.js';
 
