@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { NovaError } from '../errors.js';
 import { canonicalJson, type PlanDocument } from '../plan/document.js';
-import { planSchemaOf } from '../schema.js';
+import { planSchemaOf } from '../plan/schema.js';
 import { withinDeadline, writeExclusive } from './files.js';
 
 /** SHA-256 (hex) over the canonical JSON of the document without its digest. */
