@@ -95,7 +95,7 @@ export class NovaRetryStrategy implements RetryStrategyV2 {
   }
 
   private async refresh(token: StandardRetryToken, info: RetryErrorInfo): Promise<StandardRetryToken> {
-    if (info.errorType !== 'THROTTLING') {
+    if (info.errorType !== 'THROTTLING' && !slowDown(info)) {
       const next = (await this.others.refreshRetryTokenForRetry(token, info)) as StandardRetryToken;
       const own = this.throttled.get(token);
       if (own) this.throttled.set(next, own);
@@ -117,6 +117,15 @@ export class NovaRetryStrategy implements RetryStrategyV2 {
   recordSuccess(token: StandardRetryToken): void {
     this.others.recordSuccess(this.shared.get(token) ?? token);
   }
+}
+
+/**
+ * A 503 is how S3 says SlowDown, and an answer to a HEAD request has no body to name it: the SDK then sees
+ * only the status (UnknownError, a server error). Any 503 is asked to come back later, so it gets the
+ * throttling budget too.
+ */
+function slowDown(info: RetryErrorInfo): boolean {
+  return (info.error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode === 503;
 }
 
 /** The delay before the `retry`-th retry of a throttled call. */

@@ -98,6 +98,34 @@ describe('NovaRetryStrategy: the per-client retry strategy (SDK parts)', () => {
     expect(Object.keys(await finalError(['TRANSIENT']))).not.toContain('$unansweredAttempt');
   });
 
+  it('a 503 without a name (S3 SlowDown to a HEAD request) gets the throttling budget, a 500 does not', async () => {
+    const s = new NovaRetryStrategy({ maxAttempts: 3, rateLimiter: limiter() });
+    const slow = Object.assign(new Error('UnknownError'), { name: 'UnknownError', $metadata: { httpStatusCode: 503 } });
+    let token = await s.acquireInitialRetryToken('');
+    let retries = 0;
+    for (let i = 0; i < THROTTLING_ATTEMPTS + 2; i++) {
+      try {
+        token = await s.refreshRetryTokenForRetry(token, info('TRANSIENT', slow));
+        retries += 1;
+      } catch {
+        break;
+      }
+    }
+    expect(retries).toBe(THROTTLING_ATTEMPTS - 1);
+    const failing = Object.assign(new Error('InternalError'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+    let t2 = await s.acquireInitialRetryToken('');
+    let r2 = 0;
+    for (let i = 0; i < 10; i++) {
+      try {
+        t2 = await s.refreshRetryTokenForRetry(t2, info('TRANSIENT', failing));
+        r2 += 1;
+      } catch {
+        break;
+      }
+    }
+    expect(r2).toBe(2);
+  });
+
   it('backs off throttled calls with full jitter up to a cap', () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.999999);
     expect(throttlingDelay(1)).toBe(Math.floor(0.999999 * THROTTLING_BACKOFF.baseMs * 2));
