@@ -1,16 +1,11 @@
 import { z } from 'zod';
 import type { AwsClients } from '../aws/clients.js';
 import { isErrorNamed } from '../aws/errors.js';
+import type { BackupEntry } from '../backup/backup.js';
 import type { Tags } from '../model.js';
 
 /** One resource of the backup, as restore reads it (validated: see `entrySchema`). */
-export interface RestoreEntry {
-  readonly arn: string;
-  readonly type: string;
-  readonly region: string;
-  readonly name: string;
-  readonly tags: Tags;
-  readonly config: Record<string, unknown>;
+export interface RestoreEntry extends Omit<BackupEntry, 'artifacts'> {
   /** Files saved beside the backup, with their absolute paths (a Lambda package), or why one was not saved. */
   readonly files: readonly SavedFile[];
 }
