@@ -3,7 +3,7 @@ import { ExitCode, NovaError, usageLine } from './errors.js';
 import { printError, printLines, quietOnClosedPipe, terminalAttached } from './ui/console.js';
 import type { ErrorReport } from './model.js';
 import { timing } from './timing.js';
-import type { Verbosity } from './ui/ui.js';
+import type { Ui, Verbosity } from './ui/ui.js';
 import { VERSION } from './version.js';
 
 // The SDK warns on every run that releases after January 2027 will need Node 22; the versions this
@@ -104,7 +104,7 @@ function normalize(raw: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** What the command being run was asked to print: set before its action runs (the preAction hook). */
-const output: { command?: string; verbosity: Verbosity; color?: boolean | undefined; documents: () => number } = { verbosity: 'normal', documents: () => 0 };
+const output: { command?: string; verbosity: Verbosity; color?: boolean | undefined; documents: () => number; ui?: Pick<Ui, 'interrupted'> } = { verbosity: 'normal', documents: () => 0 };
 
 /** `--quiet` / `--verbose` / `--color` / `--no-color` of the command about to run. */
 function outputOptions(command: Command): void {
@@ -122,6 +122,7 @@ async function deps(json: boolean, autoConfirm: boolean, signal: AbortSignal) {
   const options = { verbosity: output.verbosity, color: output.color };
   const ui = autoConfirm || !interactiveTerminal ? new AutoUi(json, undefined, options) : new InteractiveUi(json, undefined, options);
   output.documents = () => ui.documents;
+  output.ui = ui;
   return { ui, interactiveTerminal, signal, registry };
 }
 

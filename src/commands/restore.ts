@@ -123,6 +123,8 @@ export async function runRestore(opts: RestoreOptions, deps: CommandDeps): Promi
     }
     // What each resource used among the backup's (the plan says), so that a user of one that failed is not tried.
     const uses = new Map(plan.items.map((i) => [i.ref.arn, i.usesInPlan]));
+    const resource = (e: RestoreEntry) => ({ arn: e.arn, type: e.type, name: e.name, region: e.region });
+    if (!opts.dryRun && todo.length) deps.ui.progress({ kind: 'begin', verb: 'restore', resources: todo.map((i) => resource(i.entry)) });
     for (const item of todo) {
       const { entry: e, restorer: r } = item;
       if (!r) continue;
@@ -134,22 +136,25 @@ export async function runRestore(opts: RestoreOptions, deps: CommandDeps): Promi
       const failedDep = (uses.get(e.arn) ?? []).map((arn) => done.get(arn)).find((o) => o?.status === 'failed');
       if (failedDep) {
         done.set(e.arn, outcome(e, 'failed', lost, `not tried: it uses ${failedDep.type} ${failedDep.name}, which could not be restored`));
+        deps.ui.progress({ kind: 'done', resource: resource(e), status: 'failed', reason: 'not tried: what it uses could not be restored' });
         continue;
       }
       if (deps.signal.aborted) {
         done.set(e.arn, outcome(e, 'failed', lost, 'not started: stopped by the user'));
+        deps.ui.progress({ kind: 'done', resource: resource(e), status: 'skipped', reason: 'not started: stopped by the user' });
         continue;
       }
       try {
-        deps.ui.detail(`  restoring ${e.type} ${e.name}`);
+        deps.ui.progress({ kind: 'start', resource: resource(e) });
         await r.restore(e, item.config, ctx);
-        deps.ui.progress(`restored ${e.type} ${e.name}`);
+        deps.ui.progress({ kind: 'done', resource: resource(e), status: 'restored' });
         done.set(e.arn, outcome(e, 'restored', lost));
       } catch (err) {
-        deps.ui.progress(`failed to restore ${e.type} ${e.name}: ${describeError(err)}`);
+        deps.ui.progress({ kind: 'done', resource: resource(e), status: 'failed', error: describeError(err) });
         done.set(e.arn, outcome(e, 'failed', lost, describeError(err)));
       }
     }
+    if (!opts.dryRun && todo.length) deps.ui.progress({ kind: 'end' });
     const resources = ordered.flatMap((i) => done.get(i.entry.arn) ?? []);
     const summary = summarizeRestore(resources);
     const exitCode = summary.failed > 0 ? ExitCode.Failed : ExitCode.Ok;

@@ -9,7 +9,10 @@ import { matchesTags, sameTags } from '../tags.js';
 export type ExecEvent =
   | { readonly kind: 'start'; readonly item: PlanItem }
   | { readonly kind: 'step'; readonly item: PlanItem; readonly step: StepInfo }
-  | { readonly kind: 'waiting'; readonly item: PlanItem }
+  /** Its asynchronous delete is awaited (waitUntilGone), for at most `timeoutSeconds`. */
+  | { readonly kind: 'waiting'; readonly item: PlanItem; readonly timeoutSeconds: number }
+  /** How far a long step is (the object versions of a bucket): `done` of `total`, final once the total cannot grow. */
+  | { readonly kind: 'counter'; readonly item: PlanItem; readonly unit: string; readonly done: number; readonly total: number; readonly final: boolean }
   | { readonly kind: 'done'; readonly outcome: Outcome };
 
 export interface ExecuteOptions {
@@ -120,6 +123,8 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
     const stop = stopReason();
     if (stop) return finish(item, 'skipped', 'interrupted', { reason: stop });
     notify({ kind: 'start', item });
+    // This delete's own context: what its handler says of a long step is told as this item's progress.
+    const itemCtx: HandlerContext = { ...ctx, progress: (p) => notify({ ...p, item }) };
     const removed: string[] = [];
     let stepsRun = 0;
     let sinceCheck = 0;
@@ -165,10 +170,16 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
         throw err;
       }
       if (stopReason()) return finish(item, 'skipped', 'interrupted', { reason: stopReason() as string });
-      await handler.delete({ ref: item.ref, described: { tags: item.tags, config: item.config, uses: item.uses } }, ctx, steps);
+      await handler.delete({ ref: item.ref, described: { tags: item.tags, config: item.config, uses: item.uses } }, itemCtx, steps);
       if (handler.waitUntilGone) {
-        notify({ kind: 'waiting', item });
-        await handler.waitUntilGone(item.ref, ctx);
+        notify({ kind: 'waiting', item, timeoutSeconds: ctx.waitTimeoutSeconds });
+        // Told here: what its waiter's options say again (waiterOptions) is not told twice.
+        await handler.waitUntilGone(item.ref, {
+          ...itemCtx,
+          progress: (p) => {
+            if (p.kind !== 'waiting') notify({ ...p, item });
+          },
+        });
       }
       // It is deleted: a journal that cannot be written any more must not turn that into a failure.
       const noted = await journal({ event: 'deleted', arn: item.ref.arn, type: item.ref.type, step: 'delete' }).then(

@@ -10,7 +10,22 @@ export interface HandlerContext {
   readonly signal?: AbortSignal | undefined;
   /** The user's explicit choices that change what a type protects (off unless a flag turns them on). */
   readonly settings?: TypeSettings | undefined;
+  /**
+   * Set by the executor for the one resource being deleted: how far a long step is (a counter), so that
+   * the progress display can say it. Best effort: it never throws, and a handler may ignore it.
+   */
+  readonly progress?: ((p: DeleteProgress) => void) | undefined;
 }
+
+/**
+ * How far a long step of a delete is: `done` of `total` `unit` (`12,000` of `40,000` `object versions`),
+ * `final` false while the total can still grow (the listing of what to delete is not finished); or that
+ * it waits (a notebook to stop, a domain's apps to go), for at most `timeoutSeconds`: `waiterOptions`
+ * says so when a wait is built.
+ */
+export type DeleteProgress =
+  | { readonly kind: 'counter'; readonly unit: string; readonly done: number; readonly total: number; readonly final: boolean }
+  | { readonly kind: 'waiting'; readonly timeoutSeconds: number };
 
 /** Explicit options a type's `protect` may honour; each is off unless the user passes its flag. */
 export interface TypeSettings {
@@ -260,5 +275,6 @@ export function waiterOptions<C>(client: C, ctx: HandlerContext, delays: { minDe
   const maxWaitTime = ctx.waitTimeoutSeconds;
   const minDelay = Math.max(0.1, Math.min(delays.minDelay, maxWaitTime / 2));
   const maxDelay = Math.max(minDelay, Math.min(delays.maxDelay, maxWaitTime));
+  ctx.progress?.({ kind: 'waiting', timeoutSeconds: maxWaitTime });
   return { client, maxWaitTime, minDelay, maxDelay, ...(ctx.signal ? { abortSignal: ctx.signal } : {}) };
 }

@@ -233,6 +233,33 @@ type VersionPage = { Versions?: { Key?: string | undefined; VersionId?: string |
 const entriesOf = (page: VersionPage): ObjectIdentifier[] => [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key, VersionId: v.VersionId }));
 
 /**
+ * What the sweeps of one delete have deleted of what they found (versions and delete markers), said
+ * through `ctx.progress`: the total grows while a listing is under way, and is final once it is done.
+ */
+class Tally {
+  deleted = 0;
+  found = 0;
+  listing = false;
+  /** What was said last: a counter is said only when it changed. */
+  private said = '';
+  constructor(private readonly progress: HandlerContext['progress']) {}
+  listed(n: number): void {
+    this.found += n;
+    if (n > 0) this.say();
+  }
+  removed(n: number): void {
+    this.deleted += n;
+    this.say();
+  }
+  say(): void {
+    const now = `${this.deleted}/${this.found}/${this.listing}`;
+    if (this.found === 0 || now === this.said) return;
+    this.said = now;
+    this.progress?.({ kind: 'counter', unit: 'object versions', done: this.deleted, total: this.found, final: !this.listing });
+  }
+}
+
+/**
  * One sweep: lists every object version and delete marker and deletes them in full batches of 1,000
  * (each batch a step, a few in flight while listing goes on). A bucket of one page is one listing. A
  * larger one is listed by top-level key prefix, several prefixes at once, all feeding the same batches:
@@ -240,7 +267,8 @@ const entriesOf = (page: VersionPage): ObjectIdentifier[] => [...(page.Versions 
  * again. Memory stays flat: a listing waits while enough keys are waiting to be deleted. Returns how
  * many entries it found.
  */
-async function sweep(client: S3Client, Bucket: string, steps: Steps): Promise<number> {
+async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new Tally(undefined)): Promise<number> {
+  tally.listing = true;
   const { ListObjectVersionsCommand } = await sdk();
   const inFlight = new Set<Promise<void>>();
   const deletes = pLimit(DELETES_IN_FLIGHT);
@@ -256,7 +284,7 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps): Promise<nu
       done: `deleted ${batch.length} object versions and delete markers`,
       recheck: batches++ % RECHECK_EVERY === 0,
     };
-    const p: Promise<void> = deletes(() => (failure ? undefined : steps.run(step, () => deleteBatch(client, Bucket, batch))))
+    const p: Promise<void> = deletes(() => (failure ? undefined : steps.run(step, () => deleteBatch(client, Bucket, batch)).then(() => tally.removed(batch.length))))
       .catch((err: unknown) => void (failure ??= { err }))
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
@@ -265,6 +293,7 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps): Promise<nu
   /** Takes a page's entries; sends every full batch; a listing waits while batches queue for a slot. */
   const take = async (entries: ObjectIdentifier[]): Promise<void> => {
     found += entries.length;
+    tally.listed(entries.length);
     pending.push(...entries);
     while (pending.length >= PAGE && !failure) {
       submit(pending.slice(0, PAGE));
@@ -311,6 +340,8 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps): Promise<nu
     const limit = pLimit(LISTINGS_IN_FLIGHT);
     await Promise.all(ranges.map((r) => limit(r)));
   }
+  tally.listing = false;
+  tally.say();
   if (pending.length && !failure) submit(pending);
   pending = [];
   await Promise.all(inFlight);
@@ -324,10 +355,10 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps): Promise<nu
  * once the marker version is deleted (moto). Then DeleteBucket; if it still says BucketNotEmpty (a
  * listing that lagged), everything is listed again from the start, a few times at most.
  */
-async function emptyAndDelete(client: S3Client, Bucket: string, steps: Steps): Promise<void> {
+async function emptyAndDelete(client: S3Client, Bucket: string, steps: Steps, tally?: Tally): Promise<void> {
   const { DeleteBucketCommand } = await sdk();
   for (let attempt = 1; ; attempt++) {
-    while ((await sweep(client, Bucket, steps)) > 0) {
+    while ((await sweep(client, Bucket, steps, tally)) > 0) {
       // each sweep deleted what it found; the next one looks again
     }
     try {
@@ -497,7 +528,7 @@ export const s3Bucket: ResourceHandler = {
     const Bucket = r.ref.name;
     const client = await s3(ctx, r.ref.region);
     await abortUploads(client, Bucket, steps);
-    await emptyAndDelete(client, Bucket, steps);
+    await emptyAndDelete(client, Bucket, steps, new Tally(ctx.progress));
   },
 
   async waitUntilGone(ref, ctx) {

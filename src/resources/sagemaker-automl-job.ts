@@ -40,7 +40,7 @@ export const sagemakerAutomlJob = sagemakerType({
     return stopJob(steps, {
       status,
       stop: () => client.send(new sdk.StopAutoMLJobCommand(input)),
-      waitUntilStopped: () => waitUntilJobFinished(waiter, status),
+      waitUntilStopped: () => waitUntilJobFinished(waiter(), status),
     });
   },
 });

@@ -197,8 +197,11 @@ export const mlflowData = (artifactStore: unknown): Child[] => [
 export interface SageMakerDeleteKit<D> {
   readonly sdk: SageMakerSdk;
   readonly client: SageMakerClient;
-  /** For the SDK waiters a delete waits with (`sdk.waitUntilX(kit.waiter, input)`). */
-  readonly waiter: SageMakerWaiterOptions;
+  /**
+   * For the SDK waiters a delete waits with (`sdk.waitUntilX(kit.waiter(), input)`), called when the wait
+   * starts: building the options tells the progress display that the delete waits.
+   */
+  waiter(): SageMakerWaiterOptions;
   /** The Describe call again: the live state now, or GONE. */
   describe(): Promise<D | Gone>;
   /** The final step: `{name: 'delete'}` sending the type's Delete command. */
@@ -368,7 +371,7 @@ export function sagemakerType<DI extends ServiceInputTypes, D extends ServiceOut
       const kit: SageMakerDeleteKit<D> = {
         sdk,
         client,
-        waiter: waiterOptions(client, ctx, WAIT_DELAYS),
+        waiter: () => waiterOptions(client, ctx, WAIT_DELAYS),
         describe: () => read(sdk, client, r.ref),
         deleteStep,
       };

@@ -181,20 +181,20 @@ const domain = sagemakerType({
       client.send(new sdk.DeleteAppCommand({ DomainId, AppType: a.AppType, AppName: a.AppName, ...(a.SpaceName ? { SpaceName: a.SpaceName } : { UserProfileName: a.UserProfileName }) })),
     );
     if (apps.some((a) => !appSettled(a))) {
-      await waitUntilSageMakerGone(waiter, { DomainId }, async (c) => ((await listApps(sdk, c, DomainId)).some((a) => !appSettled(a)) ? 'apps not yet Deleted' : GONE));
+      await waitUntilSageMakerGone(waiter(), { DomainId }, async (c) => ((await listApps(sdk, c, DomainId)).some((a) => !appSettled(a)) ? 'apps not yet Deleted' : GONE));
     }
 
     const spaces = await relist(() => listSpaces(sdk, client, DomainId));
     await removeEach(steps, 'space', spaces.filter(notDeleting), (s) => spaceArn(r.ref, s.SpaceName), (s) => `deleted space ${s.SpaceName}`, (s) =>
       client.send(new sdk.DeleteSpaceCommand({ DomainId, SpaceName: s.SpaceName })),
     );
-    if (spaces.length > 0) await waitUntilSageMakerGone(waiter, { DomainId }, async (c) => leftOf(await listSpaces(sdk, c, DomainId)), { failed: deleteFailed });
+    if (spaces.length > 0) await waitUntilSageMakerGone(waiter(), { DomainId }, async (c) => leftOf(await listSpaces(sdk, c, DomainId)), { failed: deleteFailed });
 
     const profiles = await relist(() => listProfiles(sdk, client, DomainId));
     await removeEach(steps, 'user-profile', profiles.filter(notDeleting), (p) => profileArn(r.ref, p.UserProfileName), (p) => `deleted user profile ${p.UserProfileName}`, (p) =>
       client.send(new sdk.DeleteUserProfileCommand({ DomainId, UserProfileName: p.UserProfileName })),
     );
-    if (profiles.length > 0) await waitUntilSageMakerGone(waiter, { DomainId }, async (c) => leftOf(await listProfiles(sdk, c, DomainId)), { failed: deleteFailed });
+    if (profiles.length > 0) await waitUntilSageMakerGone(waiter(), { DomainId }, async (c) => leftOf(await listProfiles(sdk, c, DomainId)), { failed: deleteFailed });
 
     await steps.run({ name: 'delete' }, () => client.send(new sdk.DeleteDomainCommand({ DomainId, RetentionPolicy: { HomeEfsFileSystem: retentionOf(r) } })));
   },

@@ -156,7 +156,7 @@ export const sagemakerHub = sagemakerType({
       // Not found: removed already, nothing left to do.
       await steps.run({ name: 'delete-content', child: { kind, id }, done: `removed ${id} from the hub` }, () => unlessGone(CONTENT_GONE, remove));
     }
-    if (contents.length > 0) await waitUntilEmpty(sdk, waiter, HubName);
+    if (contents.length > 0) await waitUntilEmpty(sdk, waiter(), HubName);
     await deleteStep();
   },
 });

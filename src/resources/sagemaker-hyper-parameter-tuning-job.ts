@@ -43,7 +43,7 @@ export const sagemakerHyperParameterTuningJob = sagemakerType({
     return stopJob(steps, {
       status,
       stop: () => client.send(new sdk.StopHyperParameterTuningJobCommand(input)),
-      waitUntilStopped: () => waitUntilJobFinished(waiter, status, TUNING_FINISHED),
+      waitUntilStopped: () => waitUntilJobFinished(waiter(), status, TUNING_FINISHED),
     });
   },
 });

@@ -110,7 +110,7 @@ export const sagemakerModelPackageGroup = sagemakerType({
       );
       first = false;
     }
-    if (live.length > 0) await waitUntilEmpty(sdk, waiter, r.ref.name);
+    if (live.length > 0) await waitUntilEmpty(sdk, waiter(), r.ref.name);
     await deleteStep();
   },
 });

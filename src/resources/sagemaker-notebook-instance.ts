@@ -44,12 +44,12 @@ export const sagemakerNotebookInstance = sagemakerType({
 
     let s = await status();
     if (s === 'Deleting') return; // already on its way: waitUntilGone does the rest
-    if (s === 'Pending' || s === 'Updating') s = await settle(sdk.waitUntilNotebookInstanceInService(waiter, input), 'InService');
+    if (s === 'Pending' || s === 'Updating') s = await settle(sdk.waitUntilNotebookInstanceInService(waiter(), input), 'InService');
     if (s === 'InService') {
       await steps.run({ name: 'stop', done: 'stopped the notebook instance' }, () => client.send(new sdk.StopNotebookInstanceCommand(input)));
       s = 'Stopping';
     }
-    if (s === 'Stopping') s = await settle(sdk.waitUntilNotebookInstanceStopped(waiter, input), 'Stopped');
+    if (s === 'Stopping') s = await settle(sdk.waitUntilNotebookInstanceStopped(waiter(), input), 'Stopped');
     // Stopped or Failed; a notebook that vanished meanwhile fails the delete with not-found, and the core says gone.
     await deleteStep();
   },

@@ -86,7 +86,7 @@ export const sagemakerPipeline = sagemakerType({
         unlessGone(SAGEMAKER_NOT_FOUND, () => client.send(new sdk.StopPipelineExecutionCommand({ PipelineExecutionArn: arn }))),
       );
     }
-    if (left.length > 0) await waitUntilSettled(sdk, waiter, r.ref.name);
+    if (left.length > 0) await waitUntilSettled(sdk, waiter(), r.ref.name);
     await deleteStep();
   },
 });

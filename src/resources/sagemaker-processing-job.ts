@@ -37,7 +37,7 @@ export const sagemakerProcessingJob = sagemakerType({
     return stopJob(steps, {
       status: async () => (await client.send(new sdk.DescribeProcessingJobCommand(input))).ProcessingJobStatus,
       stop: () => client.send(new sdk.StopProcessingJobCommand(input)),
-      waitUntilStopped: () => sdk.waitUntilProcessingJobCompletedOrStopped(waiter, input),
+      waitUntilStopped: () => sdk.waitUntilProcessingJobCompletedOrStopped(waiter(), input),
     });
   },
 });

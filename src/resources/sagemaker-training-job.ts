@@ -38,7 +38,7 @@ export const sagemakerTrainingJob = sagemakerType({
     return stopJob(steps, {
       status: async () => (await client.send(new sdk.DescribeTrainingJobCommand(input))).TrainingJobStatus,
       stop: () => client.send(new sdk.StopTrainingJobCommand(input)),
-      waitUntilStopped: () => sdk.waitUntilTrainingJobCompletedOrStopped(waiter, input),
+      waitUntilStopped: () => sdk.waitUntilTrainingJobCompletedOrStopped(waiter(), input),
     });
   },
 });

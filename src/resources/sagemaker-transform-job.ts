@@ -35,7 +35,7 @@ export const sagemakerTransformJob = sagemakerType({
     return stopJob(steps, {
       status: async () => (await client.send(new sdk.DescribeTransformJobCommand(input))).TransformJobStatus,
       stop: () => client.send(new sdk.StopTransformJobCommand(input)),
-      waitUntilStopped: () => sdk.waitUntilTransformJobCompletedOrStopped(waiter, input),
+      waitUntilStopped: () => sdk.waitUntilTransformJobCompletedOrStopped(waiter(), input),
     });
   },
 });

@@ -3,13 +3,13 @@ import { describeError } from '../aws/errors.js';
 import { runFiles, writeBackup, type RunFiles } from '../backup/backup.js';
 import { Journal } from '../backup/journal.js';
 import { AbortedError, ExitCode, NovaError } from '../errors.js';
-import { execute } from '../execute/executor.js';
+import { execute, type ExecEvent } from '../execute/executor.js';
 import type { CallTotals, CostTotals, Outcome, Report, Summary } from '../model.js';
 import { applySelection, type PlanDocument, type PlanItem } from '../plan/document.js';
 import { childPhrases } from '../plan/children.js';
 import { savings } from '../plan/cost.js';
 import type { Artifact } from '../resources/handler.js';
-import type { ConfirmSummary } from '../ui/ui.js';
+import type { ConfirmSummary, ProgressEvent, ProgressResource } from '../ui/ui.js';
 import { timing } from '../timing.js';
 import { TOOL } from '../version.js';
 import type { Gathered, RunEnv } from './gather.js';
@@ -191,8 +191,8 @@ export async function applyPhase(env: RunEnv, gathered: Gathered, opts: ApplyOpt
   }
 
   // ── Execute ──
-  let done = 0;
-  const total = selection.delete.length;
+  const resource = (i: PlanItem): ProgressResource => ({ arn: i.ref.arn, type: i.ref.type, name: i.ref.name, region: i.ref.region, layer: i.layer });
+  ui.progress({ kind: 'begin', verb: 'delete', resources: selection.delete.map(resource) });
   let outcomes: Outcome[];
   try {
     outcomes = await execute(selection.delete, {
@@ -206,21 +206,14 @@ export async function applyPhase(env: RunEnv, gathered: Gathered, opts: ApplyOpt
       filters: opts.tagsForRecheck,
       journal,
       signal: env.signal,
-      onEvent: (e) => {
-        if (e.kind === 'start') ui.progress(`  deleting ${e.item.ref.type} ${e.item.ref.name}`);
-        else if (e.kind === 'step') ui.detail(`    ${e.item.ref.type} ${e.item.ref.name}: ${e.step.name}${e.step.child ? ` ${e.step.child.kind} ${e.step.child.id}` : ''}`);
-        else if (e.kind === 'waiting') ui.progress(`  waiting for ${e.item.ref.type} ${e.item.ref.name} to be gone`);
-        else if (e.kind === 'done') {
-          done += 1;
-          const o = e.outcome;
-          const removed = o.status === 'failed' && o.removed?.length ? `; already removed: ${o.removed.join(', ')}` : '';
-          ui.progress(`  [${done}/${total}] ${o.status} ${o.type} ${o.name}${o.error ? `: ${o.error}` : o.reason ? ` (${o.reason})` : ''}${removed}`);
-        }
-      },
+      onEvent: (e) => ui.progress(progressOf(e, resource)),
     });
   } catch (err) {
     await journal.close().catch(() => undefined);
     throw err;
+  } finally {
+    // The status block is cleared before anything else is printed (the report, the error).
+    ui.progress({ kind: 'end' });
   }
 
   const interrupted = env.signal.aborted;
@@ -237,6 +230,31 @@ export async function applyPhase(env: RunEnv, gathered: Gathered, opts: ApplyOpt
   await journal.close().catch(() => undefined);
   ui.report(report);
   return report.exitCode;
+}
+
+/** An executor event as the Ui's progress event. */
+export function progressOf(e: ExecEvent, resource: (i: PlanItem) => ProgressResource): ProgressEvent {
+  switch (e.kind) {
+    case 'start':
+      return { kind: 'start', resource: resource(e.item) };
+    case 'step':
+      return { kind: 'step', resource: resource(e.item), step: e.step.name, ...(e.step.child ? { child: `${e.step.child.kind} ${e.step.child.id}` } : {}) };
+    case 'waiting':
+      return { kind: 'waiting', resource: resource(e.item), timeoutSeconds: e.timeoutSeconds };
+    case 'counter':
+      return { kind: 'counter', resource: resource(e.item), unit: e.unit, done: e.done, total: e.total, final: e.final };
+    case 'done': {
+      const o = e.outcome;
+      return {
+        kind: 'done',
+        resource: { arn: o.arn, type: o.type, name: o.name, region: o.region },
+        status: o.status,
+        ...(o.error ? { error: o.error } : {}),
+        ...(o.reason ? { reason: o.reason } : {}),
+        ...(o.removed?.length ? { removed: o.removed } : {}),
+      };
+    }
+  }
 }
 
 /** The files the backup keeps for an item (a deployment package), or why they could not be had. */

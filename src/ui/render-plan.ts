@@ -5,10 +5,11 @@ import { itemCosts, totalCost, usd } from '../plan/cost.js';
 import { HOURS_PER_MONTH, PRICES } from '../plan/prices.js';
 
 /**
- * The plan as a table grouped by type, each resource once: its layer (the order of deletion: layer 1
- * first; a resource goes only after everything in the plan that uses it), name, region and ARN, and
- * below it what its delete removes with it. Then everything found that will not be deleted, with the
- * rule that decided it. When something in the plan is billed by the hour, a PER HOUR column gives its
+ * The plan as a table grouped by type, each under a header row, each resource once: its layer (the
+ * order of deletion: layer 1 first, as nothing in the plan uses it; a resource goes only after
+ * everything in the plan that uses it), name, region and ARN, and below it what its delete removes with
+ * it. Then everything found that will not be deleted, with the rule that decided it (a resource of the
+ * plan is never listed there too, nor anything twice). When something in the plan is billed by the hour, a PER HOUR column gives its
  * estimated cost ("unknown" when the price table lacks it, empty for types not billed by the hour), and
  * a total follows the counts. Pure: returns lines, prints nothing.
  */
@@ -19,7 +20,7 @@ export function renderPlan(doc: PlanDocument): string[] {
   else {
     const layers = Math.max(...items.map((i) => i.layer)) + 1;
     lines.push(`Plan: ${items.length} resource${items.length === 1 ? '' : 's'} to delete in ${layers} layer${layers === 1 ? '' : 's'} (${[...new Set(items.map((i) => i.ref.region))].sort().join(', ')})`);
-    lines.push('LAYER: the order of deletion; a resource is deleted only after everything in the plan that uses it.');
+    lines.push(...LAYER_EXPLAINED);
     const types = [...new Set(items.map((i) => i.ref.type))];
     const width = Math.max(...items.map((i) => i.ref.name.length), 4);
     const costs = itemCosts(items);
@@ -35,7 +36,7 @@ export function renderPlan(doc: PlanDocument): string[] {
     lines.push('Counts: ' + types.map((t) => `${t} ${items.filter((i) => i.ref.type === t).length}`).join(', '));
     if (costed) lines.push(...costLines(costs.values(), items.some((i) => costs.get(i.ref.arn)?.priceRegion !== undefined)));
   }
-  lines.push(...renderNotPlanned(doc.notPlanned));
+  lines.push(...renderNotPlanned(onceEach(doc.notPlanned, new Set(items.map((i) => i.ref.arn)))));
   if (doc.examinedRegions.length > doc.regions.length) {
     lines.push('', `Users of global resources (IAM roles) were looked for in ${doc.examinedRegions.length} enabled regions (${doc.usageCheck.listings} listings, ${doc.usageCheck.reads} reads).`);
   }
@@ -43,6 +44,18 @@ export function renderPlan(doc: PlanDocument): string[] {
 }
 
 const COST_WIDTH = 10;
+
+/** What the LAYER column means (the plan's `layer` + 1; the JSON's `layer` counts from 0). */
+export const LAYER_EXPLAINED = [
+  'LAYER: the order of deletion. Layer 1 goes first: nothing in the plan uses it. A resource of layer n is deleted',
+  'once everything in the plan that uses it (in layers 1 to n-1) is gone; chains that share nothing do not wait for each other.',
+];
+
+/** Each resource once: what the plan deletes is not listed again among what it leaves, nor anything twice. */
+function onceEach(outcomes: readonly Outcome[], planned: ReadonlySet<string>): Outcome[] {
+  const seen = new Set(planned);
+  return outcomes.filter((o) => !seen.has(o.arn) && Boolean(seen.add(o.arn)));
+}
 
 function itemLines(i: PlanItem, width: number, costed: boolean, cost: CostEstimate | undefined): string[] {
   const after = i.usedBy.length ? `  after ${i.usedBy.length} that use${i.usedBy.length === 1 ? 's' : ''} it` : '';

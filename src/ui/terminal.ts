@@ -3,9 +3,10 @@ import type { Report } from '../model.js';
 import type { PlanDocument } from '../plan/document.js';
 import { renderRestoreReport, type RestoreReport } from '../restore/report.js';
 import { colorLevel } from './color.js';
+import { blockLines, doneText, interruptLine, LiveBlock, plainLine, ProgressState, type CounterMemo } from './progress.js';
 import { renderPlan } from './render-plan.js';
 import { renderReport, type Paint } from './render-report.js';
-import type { Answer, ConfirmSummary, ResourceQuestion, TagCandidate, TagReport, Ui, Verbosity } from './ui.js';
+import type { Answer, ConfirmSummary, ProgressEvent, ResourceQuestion, TagCandidate, TagReport, Ui, Verbosity } from './ui.js';
 
 export interface Streams {
   readonly out: NodeJS.WritableStream;
@@ -19,6 +20,8 @@ export interface UiOptions {
   readonly color?: boolean | undefined;
   /** The environment colour is decided from (default process.env). */
   readonly env?: NodeJS.ProcessEnv | undefined;
+  /** Draw the progress as a live block (default: when stderr is a terminal and TERM is not `dumb`). */
+  readonly live?: boolean | undefined;
 }
 
 const isTTY = (s: NodeJS.WritableStream): boolean => (s as { isTTY?: boolean }).isTTY === true;
@@ -31,6 +34,12 @@ abstract class TerminalUi implements Ui {
   readonly verbosity: Verbosity;
   /** JSON documents printed on stdout (cli.ts prints an error document with --json only when none was). */
   documents = 0;
+  /** The progress so far, from the events; shown live on a terminal, as timestamped lines elsewhere. */
+  protected readonly progressState = new ProgressState();
+  private readonly liveProgress: boolean;
+  /** The status block, while the deletes run on a terminal. */
+  protected block: LiveBlock | undefined;
+  private readonly counterMemo: CounterMemo = new Map();
 
   constructor(
     protected readonly json: boolean,
@@ -39,6 +48,7 @@ abstract class TerminalUi implements Ui {
   ) {
     this.verbosity = options.verbosity ?? 'normal';
     const env = options.env ?? process.env;
+    this.liveProgress = options.live ?? (isTTY(streams.err) && env.TERM !== 'dumb');
     this.c = new Chalk({ level: colorLevel({ flag: options.color, env, isTTY: isTTY(streams.err) }) });
     const o = new Chalk({ level: colorLevel({ flag: options.color, env, isTTY: isTTY(streams.out) }) });
     this.paint = {
@@ -51,8 +61,10 @@ abstract class TerminalUi implements Ui {
   private get quiet(): boolean {
     return this.verbosity === 'quiet';
   }
+  /** Every line goes through here: with the status block shown, it is cleared first and redrawn after. */
   protected line(stream: NodeJS.WritableStream, s: string): void {
-    stream.write(s + '\n');
+    if (this.block) this.block.above(() => stream.write(s + '\n'));
+    else stream.write(s + '\n');
   }
   private document(doc: unknown): void {
     this.documents += 1;
@@ -78,8 +90,46 @@ abstract class TerminalUi implements Ui {
   error(s: string): void {
     this.line(this.streams.err, this.c.red(`error: ${s}`));
   }
-  progress(s: string): void {
-    if (!this.quiet) this.line(this.streams.err, this.c.dim(s));
+  progress(e: ProgressEvent): void {
+    const now = Date.now();
+    this.progressState.apply(e, now);
+    if (this.quiet) return;
+    if (!this.liveProgress) {
+      const text = plainLine(e, this.progressState, this.verbosity, now, this.counterMemo);
+      // No colour and no control character: a log line, one per event, as a CI job keeps it.
+      if (text !== undefined) this.streams.err.write(`${new Date(now).toISOString()} ${text}\n`);
+      return;
+    }
+    if (e.kind === 'begin') {
+      const width = () => (this.streams.err as { columns?: number }).columns ?? 80;
+      this.block = new LiveBlock(this.streams.err, (t) => blockLines(this.progressState, t, width()).map((l, i) => (i === 0 ? l : this.c.dim(l))));
+      this.block.start();
+      return;
+    }
+    if (e.kind === 'end') {
+      this.block?.stop();
+      this.block = undefined;
+      return;
+    }
+    // Above the block, for good: each failure as it happens; with --verbose every step and every end.
+    if (e.kind === 'done' && e.status === 'failed') this.line(this.streams.err, this.c.red(doneText(e)));
+    else if (this.verbosity === 'verbose' && (e.kind === 'done' || e.kind === 'step')) {
+      const text = plainLine(e, this.progressState, this.verbosity, now, this.counterMemo);
+      if (text !== undefined) this.line(this.streams.err, this.c.dim(text));
+    } else this.block?.request();
+  }
+  interrupted(signal: string, again: boolean): void {
+    const now = Date.now();
+    const text = interruptLine(this.progressState, signal, again, now);
+    if (again) {
+      // The process exits at once: the block must not be drawn again below the line.
+      this.block?.stop();
+      this.block = undefined;
+    }
+    if (!this.liveProgress) this.streams.err.write(`${new Date(now).toISOString()} ${text}\n`);
+    // The terminal echoed ^C where the cursor was: start on a line of its own.
+    else if (this.block) this.line(this.streams.err, this.c.yellow(text));
+    else this.streams.err.write(`\n${this.c.yellow(text)}\n`);
   }
   plan(doc: PlanDocument): void {
     if (this.quiet) return;
@@ -158,12 +208,21 @@ export function confirmAccepted(s: Pick<ConfirmSummary, 'account' | 'alias'>, ty
 
 /** A person at a terminal: prompts on stderr (stdout may be a pipe for --json). */
 export class InteractiveUi extends TerminalUi {
+  /** A question never shares the screen with the status block: it is taken off while the question is asked. */
+  private async asking<T>(ask: () => Promise<T>): Promise<T> {
+    this.block?.pause();
+    try {
+      return await ask();
+    } finally {
+      this.block?.resume();
+    }
+  }
+
   async confirmPlan(s: ConfirmSummary): Promise<boolean> {
     const { input } = await import('@inquirer/prompts');
     for (const l of confirmLines(s)) this.line(this.streams.err, l);
-    const answer = await input(
-      { message: `Type the account id${s.alias ? ' (or its alias)' : ''} to confirm, or anything else to stop:` },
-      { output: this.streams.err },
+    const answer = await this.asking(() =>
+      input({ message: `Type the account id${s.alias ? ' (or its alias)' : ''} to confirm, or anything else to stop:` }, { output: this.streams.err }),
     );
     return confirmAccepted(s, answer);
   }
@@ -171,7 +230,7 @@ export class InteractiveUi extends TerminalUi {
   async confirmResource(q: ResourceQuestion): Promise<Answer> {
     const { select } = await import('@inquirer/prompts');
     const removes = q.removes.length ? ` (with ${q.removes.join('; ')})` : '';
-    return select<Answer>(
+    return this.asking(() => select<Answer>(
       {
         message: `[${q.index}/${q.total}] ${q.verb ?? 'delete'} ${q.type} ${q.name} (${q.region})${removes}?`,
         choices: [
@@ -183,6 +242,6 @@ export class InteractiveUi extends TerminalUi {
         default: 'no',
       },
       { output: this.streams.err },
-    );
+    ));
   }
 }

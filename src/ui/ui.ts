@@ -1,4 +1,4 @@
-import type { Report } from '../model.js';
+import type { Outcome, Report } from '../model.js';
 import type { PlanDocument } from '../plan/document.js';
 import type { RestoreReport } from '../restore/report.js';
 
@@ -63,6 +63,40 @@ export interface TagReport {
   readonly durationMs: number;
 }
 
+/** One resource in the progress of a run: what it is, and its layer in the plan (0 first), when it has one. */
+export interface ProgressResource {
+  readonly arn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly region: string;
+  /** The plan's layer (0: nothing in the plan uses it); shown as `layer n+1`, as in the plan table. */
+  readonly layer?: number | undefined;
+}
+
+/** How a resource ended: a report status (`deleted`, `failed`, `skipped`...), or `restored`. */
+export type ProgressStatus = Outcome['status'] | 'restored';
+
+/**
+ * What the deletes (or a restore) are doing, as it happens: `begin` with every resource that will be
+ * handled, then per resource `start`, its `step`s, a `waiting` (an asynchronous delete awaited, up to
+ * its timeout), `counter`s of a long step, and `done`; then `end`, before the report.
+ */
+export type ProgressEvent =
+  | { readonly kind: 'begin'; readonly verb: 'delete' | 'restore'; readonly resources: readonly ProgressResource[] }
+  | { readonly kind: 'start'; readonly resource: ProgressResource }
+  | { readonly kind: 'step'; readonly resource: ProgressResource; readonly step: string; readonly child?: string | undefined }
+  | { readonly kind: 'waiting'; readonly resource: ProgressResource; readonly timeoutSeconds: number }
+  | { readonly kind: 'counter'; readonly resource: ProgressResource; readonly unit: string; readonly done: number; readonly total: number; readonly final: boolean }
+  | {
+      readonly kind: 'done';
+      readonly resource: ProgressResource;
+      readonly status: ProgressStatus;
+      readonly error?: string | undefined;
+      readonly reason?: string | undefined;
+      readonly removed?: readonly string[] | undefined;
+    }
+  | { readonly kind: 'end' };
+
 /**
  * How much a run says on stderr: `quiet` (`--quiet`: errors, and the report's one-line summary; with
  * `--json` nothing but errors), `normal`, or `verbose` (`--verbose`: each resource's steps as they run).
@@ -83,8 +117,16 @@ export interface Ui {
   debug(line: string): void;
   warn(line: string): void;
   error(line: string): void;
-  /** Progress of the deletes, one line each. */
-  progress(line: string): void;
+  /**
+   * Progress of the deletes (or of a restore). On a terminal: a status block redrawn in place; elsewhere
+   * one timestamped line per event. Nothing with `--quiet`; each step only with `--verbose`.
+   */
+  progress(event: ProgressEvent): void;
+  /**
+   * The first Ctrl-C or SIGTERM (`again` false): says that it was taken, that nothing new starts, and
+   * what is still running; the second (`again` true): that the process exits at once.
+   */
+  interrupted(signal: string, again: boolean): void;
   plan(doc: PlanDocument): void;
   /** One question for the whole plan: true only when the user typed the account id or alias. */
   confirmPlan(summary: ConfirmSummary): Promise<boolean>;

@@ -85,7 +85,7 @@ describeWithMoto('stopped runs: SIGKILL then resume, SIGTERM', (moto) => {
     hold.release();
     const r = await done;
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/SIGTERM: no new deletes will start/);
+    expect(r.stderr).toMatch(/SIGTERM taken: no new deletes will start; still running \(\d+[^)]*\): [^;]*sagemaker:endpoint \S+[^;]*; the report follows once they finish/);
     const report = JSON.parse(r.stdout) as Report;
     expect(report.interrupted).toBe(true);
     expect(report.exitCode).toBe(3);

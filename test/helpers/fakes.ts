@@ -15,12 +15,14 @@ import type {
   Steps,
   TypeSettings,
 } from '../../src/resources/handler.js';
-import type { Answer, ConfirmSummary, ResourceQuestion, TagReport, Ui, Verbosity } from '../../src/ui/ui.js';
+import type { Answer, ConfirmSummary, ProgressEvent, ResourceQuestion, TagReport, Ui, Verbosity } from '../../src/ui/ui.js';
 
 // ─── UI ──────────────────────────────────────────────────────────────────────────────────────────
 
 export type UiCall =
-  | { readonly kind: 'info' | 'detail' | 'debug' | 'warn' | 'error' | 'progress'; readonly line: string }
+  | { readonly kind: 'info' | 'detail' | 'debug' | 'warn' | 'error'; readonly line: string }
+  | { readonly kind: 'progress'; readonly event: ProgressEvent }
+  | { readonly kind: 'interrupted'; readonly signal: string; readonly again: boolean }
   | { readonly kind: 'plan'; readonly doc: PlanDocument; readonly lines: readonly string[] }
   | { readonly kind: 'confirmPlan'; readonly summary: ConfirmSummary }
   | { readonly kind: 'confirmResource'; readonly question: ResourceQuestion }
@@ -59,8 +61,11 @@ export class RecordingUi implements Ui {
   error(line: string): void {
     this.calls.push({ kind: 'error', line });
   }
-  progress(line: string): void {
-    this.calls.push({ kind: 'progress', line });
+  progress(event: ProgressEvent): void {
+    this.calls.push({ kind: 'progress', event });
+  }
+  interrupted(signal: string, again: boolean): void {
+    this.calls.push({ kind: 'interrupted', signal, again });
   }
   plan(doc: PlanDocument): void {
     this.calls.push({ kind: 'plan', doc, lines: renderPlan(doc) });
@@ -91,9 +96,14 @@ export class RecordingUi implements Ui {
     return Promise.resolve(a);
   }
 
-  /** The lines passed to info/warn/error/progress, in order. */
-  lines(kind: 'info' | 'detail' | 'debug' | 'warn' | 'error' | 'progress'): string[] {
-    return this.calls.flatMap((c) => (c.kind === kind ? [c.line] : []));
+  /** The lines passed to info/detail/debug/warn/error, in order. */
+  lines(kind: 'info' | 'detail' | 'debug' | 'warn' | 'error'): string[] {
+    return this.calls.flatMap((c) => (c.kind === kind && 'line' in c ? [c.line] : []));
+  }
+
+  /** The progress events, in order. */
+  get progressEvents(): ProgressEvent[] {
+    return this.calls.flatMap((c) => (c.kind === 'progress' ? [c.event] : []));
   }
 
   /** The last report, or undefined when none was given. */

@@ -66,7 +66,7 @@ const report: Report = {
 const speak = (ui: AutoUi) => {
   ui.info('Looking for resources');
   ui.warn('permission check skipped');
-  ui.progress('  deleting iam:role r');
+  ui.progress({ kind: 'start', resource: { arn: 'arn:aws:iam::123456789012:role/r', type: 'iam:role', name: 'r', region: 'us-east-1' } });
   ui.detail('    iam:role r: detach-policy');
   ui.error('iam:role: not allowed');
 };

@@ -237,7 +237,8 @@ describe('sagemakerType (the SageMaker factory)', () => {
       ...declaration,
       async deleteSteps(r, kit, steps) {
         const now = await kit.describe();
-        seen.push(now === GONE ? GONE : now.PipelineStatus, kit.waiter.maxWaitTime, kit.waiter.minDelay, kit.waiter.maxDelay, kit.waiter.client === kit.client);
+        const waiter = kit.waiter();
+        seen.push(now === GONE ? GONE : now.PipelineStatus, waiter.maxWaitTime, waiter.minDelay, waiter.maxDelay, waiter.client === kit.client);
         await steps.run({ name: 'stop', done: 'stopped it' }, async () => r.ref.name);
         await kit.deleteStep();
       },
