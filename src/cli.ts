@@ -68,7 +68,15 @@ const awsOptions = (c: Command): Command =>
     .option('--verbose', 'print more for each resource: each step of its delete as it starts')
     .option('--color', 'colour the output even when it is not a terminal (as FORCE_COLOR=1)')
     .option('--no-color', 'never colour the output (wins over --color, FORCE_COLOR and a terminal)')
-    .addOption(new Option('--wait-timeout <seconds>', 'longest wait for each asynchronous step of a delete (a notebook has up to three)').default('1800'));
+    .addOption(new Option('--wait-timeout <seconds>', 'longest wait for each asynchronous step of a delete (a notebook has up to three)').default('1800'))
+    .option('--concurrency <n>', 'at most n operations (describes, listings, deletes) at once per service and region; lowers the built-in table, never raises it');
+
+/** `--config` and the protections: `clean`, `plan`, `apply` and `config`. */
+const configOptions = (c: Command): Command =>
+  c
+    .option('--config <file>', 'read settings from this JSON or YAML file (a flag given here wins over its key)')
+    .option('--protect-arn <arn>', 'never delete this resource (shown as protected; what it uses stays); repeatable', collect)
+    .option('--protect-name <glob>', "never delete a resource whose name matches ('*' any characters, '?' one); repeatable", collect);
 
 const limitOptions = (c: Command): Command =>
   c
@@ -91,6 +99,8 @@ function normalize(raw: Record<string, unknown>): Record<string, unknown> {
     includeType: raw.includeType ?? [],
     excludeType: raw.excludeType ?? [],
     assumeAbsent: raw.assumeAbsent ?? [],
+    protectArn: raw.protectArn ?? [],
+    protectName: raw.protectName ?? [],
     dryRun: raw.dryRun === true,
     allRegions: raw.allRegions === true,
     allowProdAlias: raw.allowProdAlias === true,
@@ -140,13 +150,15 @@ export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
   awsOptions(program);
   limitOptions(program);
   confirmOptions(program);
+  configOptions(program);
   program
     .option('--dry-run', 'show what would be deleted and why; change nothing, write no backup')
     .addHelpText('after', EXAMPLES)
     .action(async (raw: Record<string, unknown>) => {
       // Loaded on demand: `--help` and `types` stay fast.
-      const [{ parseCleanOptions }, { runClean }, { registry }] = await Promise.all([import('./options.js'), import('./commands/clean.js'), import('./resources/index.js')]);
-      const opts = parseCleanOptions(normalize(raw), registry.handlers.map((h) => h.type));
+      const [{ parseCleanOptions }, { runClean }, { registry }, { withConfig }] = await Promise.all([import('./options.js'), import('./commands/clean.js'), import('./resources/index.js'), import('./config.js')]);
+      const types = registry.handlers.map((h) => h.type);
+      const opts = parseCleanOptions(normalize((await withConfig(raw, program, types)).raw), types);
       if (opts.interactive && !terminalAttached() && !opts.dryRun) throw new NovaError('--interactive needs a terminal to ask in');
       setExit(await runClean(opts, await deps(opts.json, opts.yes || opts.dryRun, signal)));
     });
@@ -155,9 +167,10 @@ export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
   selectionOptions(plan);
   awsOptions(plan);
   limitOptions(plan);
+  configOptions(plan);
   plan.option('-o, --out <file>', 'write the plan document here (JSON, mode 0600; never overwrites)').action(async (raw: Record<string, unknown>) => {
-    const [{ parseSelection, parseAwsOptions, parseLimits }, { runClean }, { registry }] = await Promise.all([import('./options.js'), import('./commands/clean.js'), import('./resources/index.js')]);
-    const r = normalize(raw);
+    const [{ parseSelection, parseAwsOptions, parseLimits }, { runClean }, { registry }, { withConfig }] = await Promise.all([import('./options.js'), import('./commands/clean.js'), import('./resources/index.js'), import('./config.js')]);
+    const r = normalize((await withConfig(raw, plan, registry.handlers.map((h) => h.type))).raw);
     const selection = parseSelection(r, registry.handlers.map((h) => h.type));
     const aws = parseAwsOptions(r);
     const limits = parseLimits(r, registry.handlers.map((h) => h.type));
@@ -170,9 +183,11 @@ export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
   awsOptions(apply);
   limitOptions(apply);
   confirmOptions(apply);
+  configOptions(apply);
   apply.option('-r, --region <region>', 'refuse unless each is one of the plan\'s regions', collect).action(async (file: string, raw: Record<string, unknown>) => {
-    const [{ parseAwsOptions, parseConfirmOptions, parseLimits }, { runApply }, { registry }] = await Promise.all([import('./options.js'), import('./commands/apply.js'), import('./resources/index.js')]);
-    const r = normalize(raw);
+    const [{ parseAwsOptions, parseConfirmOptions, parseLimits }, { runApply }, { registry }, { withConfig }] = await Promise.all([import('./options.js'), import('./commands/apply.js'), import('./resources/index.js'), import('./config.js')]);
+    // The plan records what to look for (tags, regions, types): of the file, apply takes the guards, limits, protections and pace.
+    const r = normalize((await withConfig(raw, apply, registry.handlers.map((h) => h.type), ['region'])).raw);
     const aws = parseAwsOptions(r);
     const confirm = parseConfirmOptions(r);
     const limits = parseLimits(r, registry.handlers.map((h) => h.type));
@@ -229,6 +244,25 @@ export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
     const opts = parseTagCommand(normalize({ ...raw, includeType: raw.type }), registry.handlers.map((h) => h.type));
     if (opts.interactive && !terminalAttached() && !opts.dryRun) throw new NovaError('--interactive needs a terminal to ask in');
     setExit(await runTag(opts, await deps(opts.json, opts.yes || opts.dryRun, signal)));
+  });
+
+  const config = program
+    .command('config')
+    .description('print the settings a cleanup with these options and --config file would use, and where each came from (flag, file, default); no AWS call')
+    .option('--explain', 'the explanation (also what `config` alone prints)')
+    .option('--dry-run', 'accepted, so that a cleanup\'s command line can be explained as it is (config never changes anything)');
+  selectionOptions(config);
+  awsOptions(config);
+  limitOptions(config);
+  confirmOptions(config);
+  configOptions(config);
+  config.action(async (raw: Record<string, unknown>) => {
+    const [{ parseCleanOptions }, { registry }, { withConfig }, { effectiveSettings, explainLines }] = await Promise.all([import('./options.js'), import('./resources/index.js'), import('./config.js'), import('./commands/config.js')]);
+    const types = registry.handlers.map((h) => h.type);
+    const merged = await withConfig(raw, config, types);
+    const opts = parseCleanOptions(normalize(merged.raw), types);
+    printLines(explainLines(effectiveSettings(opts, merged.sources), merged.path, opts.json));
+    setExit(ExitCode.Ok);
   });
 
   // `nova-cleanup help <command>` (commander adds its own only to a program without an action).

@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { parseArn } from './aws/arn.js';
+import { LIMITS, type ConcurrencyCaps } from './aws/throughput.js';
 import { NovaError } from './errors.js';
 import type { TagFilter } from './model.js';
+import type { ProtectRules } from './plan/scope.js';
 import type { AccountPolicy, Limits } from './run/guards.js';
 
 /** How the run reaches AWS: shared by every command that calls it. */
@@ -14,6 +17,10 @@ export interface AwsOptions {
   readonly debug?: boolean | undefined;
   /** `--allow-account`, `--block-account`, `--allow-prod-alias`: always set by the CLI's parser; absent, no check. */
   readonly accountPolicy?: AccountPolicy | undefined;
+  /** `--protect-arn`, `--protect-name` (or the config file's `protect`): never deleted, shown as `protected`. */
+  readonly protect?: ProtectRules | undefined;
+  /** `--concurrency` (or the config file's `concurrency`): lowers the throughput table's in-flight bounds. */
+  readonly concurrency?: ConcurrencyCaps | undefined;
 }
 
 /** What to look for: `clean` and `plan`. */
@@ -89,6 +96,27 @@ const printable = (s: string): string =>
 const typePattern = /^[a-z0-9-]+:([a-z0-9-]+|\*)$/;
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+
+/** The services of the throughput table (src/aws/throughput.ts): what `concurrency` may name besides `all`. */
+export const CONCURRENCY_SERVICES: readonly string[] = Object.keys(LIMITS).filter((s) => s !== 'default');
+const inFlight = z.coerce.number({ error: 'must be a number of operations' }).int('must be a whole number of operations').min(1, 'must be at least 1').max(64, 'must be at most 64');
+/**
+ * `--concurrency N` (every lane), or the config file's `concurrency: N` / `concurrency: { all: N, lambda: M }`:
+ * the most operations at once per (service, region) lane, reads and writes alike. It only lowers the table.
+ */
+const concurrencySchema = z.preprocess(
+  (v) => (typeof v === 'number' || typeof v === 'string' ? { all: v } : v),
+  z.strictObject({ all: inFlight.optional(), ...Object.fromEntries(CONCURRENCY_SERVICES.map((s) => [s, inFlight.optional()])) }, { error: (i) => (i.code === 'invalid_type' ? 'must be a number, or a mapping of all and service names to numbers' : undefined) }),
+);
+/** A glob of resource names: `*` any run of characters, `?` one. */
+const nameGlob = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((s) => s === s.trim() && !hasControl(s), 'must have no surrounding whitespace and no control character');
+const protectSchema = {
+  protectArn: z.array(z.string().refine((s) => parseArn(s) !== undefined, 'must be an ARN (arn:partition:service:region:account:resource)')).default([]),
+  protectName: z.array(nameGlob).default([]),
+};
 const awsSchema = {
   profile: z.string().min(1).optional(),
   endpointUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
@@ -98,6 +126,8 @@ const awsSchema = {
   allowProdAlias: z.boolean().default(false),
   json: z.boolean().default(false),
   waitTimeout: z.coerce.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(1, 'must be at least 1').max(86_400, 'must be at most 86400 (a day)').default(1800),
+  concurrency: concurrencySchema.optional(),
+  ...protectSchema,
 };
 const selectionSchema = {
   tag: z.array(z.string()).default([]),
@@ -143,10 +173,19 @@ const flagNames: Record<string, string> = {
   blockAccount: '--block-account',
   maxResources: '--max-resources',
   expectCount: '--expect-count',
+  protectArn: '--protect-arn',
+  protectName: '--protect-name',
+  concurrency: '--concurrency',
 };
 
+/**
+ * Every option's zod schema, by commander's attribute name: the config file (src/config.ts) validates
+ * its keys with these, so that a value is refused the same way whether it comes from a flag or the file.
+ */
+export const OPTION_SCHEMAS: Readonly<Record<string, z.ZodType>> = { ...awsSchema, ...selectionSchema, ...limitSchema, ...confirmSchema };
+
 /** zod's own messages ("Too small: expected string to have >=1 characters"), said in words for an option's value. */
-function inWords(issue: z.core.$ZodRawIssue): string {
+export function inWords(issue: z.core.$ZodRawIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       return issue.expected === 'number' ? 'must be a number' : issue.expected === 'array' ? 'must be a list' : `must be ${issue.expected === 'string' ? 'a value' : String(issue.expected)}`;
@@ -166,7 +205,9 @@ function parseWith<S extends z.ZodRawShape>(shape: S, raw: Record<string, unknow
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const flag = flagNames[String(issue?.path[0] ?? '')] ?? String(issue?.path[0] ?? 'option');
-    const value = issue?.path.length ? pick(raw, issue.path) : undefined;
+    const picked = issue?.path.length ? pick(raw, issue.path) : undefined;
+    // `--concurrency 0`: the flag's value is the string itself (the schema reads it as { all: 0 }).
+    const value = picked ?? (issue?.path.length && typeof raw[issue.path[0] as string] === 'string' ? raw[issue.path[0] as string] : undefined);
     throw new NovaError(`${flag}${value !== undefined ? ` "${String(value)}"` : ''}: ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data;
@@ -177,7 +218,23 @@ export function parseAwsOptions(raw: Record<string, unknown>): AwsOptions {
   const both = o.allowAccount.find((a) => o.blockAccount.includes(a));
   if (both) throw new NovaError(`--allow-account and --block-account both name ${both}; choose one`);
   const accountPolicy = { allow: [...new Set(o.allowAccount)], block: [...new Set(o.blockAccount)], allowProdAlias: o.allowProdAlias };
-  return { profile: o.profile, endpointUrl: o.endpointUrl, account: o.account, json: o.json, waitTimeout: o.waitTimeout, debug: raw.debug === true, accountPolicy };
+  const from = (raw.protectFrom ?? {}) as { arns?: unknown; names?: unknown };
+  const protect: ProtectRules | undefined =
+    o.protectArn.length + o.protectName.length === 0
+      ? undefined
+      : {
+          arns: [...new Set(o.protectArn)],
+          names: [...new Set(o.protectName)],
+          from: { arns: typeof from.arns === 'string' ? from.arns : '--protect-arn', names: typeof from.names === 'string' ? from.names : '--protect-name' },
+        };
+  const concurrency = o.concurrency ? concurrencyCaps(o.concurrency) : undefined;
+  return { profile: o.profile, endpointUrl: o.endpointUrl, account: o.account, json: o.json, waitTimeout: o.waitTimeout, debug: raw.debug === true, accountPolicy, protect, concurrency };
+}
+
+function concurrencyCaps(o: Record<string, number | undefined>): ConcurrencyCaps {
+  const services: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o)) if (k !== 'all' && v !== undefined) services[k] = v;
+  return { ...(o.all !== undefined ? { all: o.all } : {}), services };
 }
 
 /** `--max-resources N` and `--expect-count N` / `--expect-count service:type=N` (repeatable): `clean`, `plan`, `apply`. */
@@ -247,13 +304,19 @@ export function parseSelection(raw: Record<string, unknown>, knownTypes: readonl
 
 /** A `service:type` (or `service:*`) that no handler declares: one line with the closest known type, or the known services. */
 function checkKnownType(t: string, flag: string, knownTypes: readonly string[]): void {
+  const hint = unknownTypeHint(t, knownTypes);
+  if (hint !== undefined) throw new NovaError(`unknown type "${t}" (${flag}); ${hint}`);
+}
+
+/** Undefined for a known `service:type` (or `service:*`); else what to do: the closest type, or the known services. */
+export function unknownTypeHint(t: string, knownTypes: readonly string[]): string | undefined {
   const known = t.endsWith(':*') ? knownTypes.some((k) => k.startsWith(t.slice(0, -1))) : knownTypes.includes(t);
-  if (known) return;
+  if (known) return undefined;
   const services = [...new Set(knownTypes.map((k) => k.split(':')[0] as string))];
   const close = t.endsWith(':*') ? undefined : closest(t, knownTypes);
   const service = t.split(':')[0] ?? '';
   const hint = close ? `did you mean ${close}?` : services.includes(service) ? `${service} has no such type;` : `no supported type is of service ${service} (the services: ${services.join(', ')});`;
-  throw new NovaError(`unknown type "${t}" (${flag}); ${hint} \`nova-cleanup types\` lists every type`);
+  return `${hint} \`nova-cleanup types\` lists every type`;
 }
 
 /** The candidate nearest to `s` by edit distance, if it is near enough to be a typo. */

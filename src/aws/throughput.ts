@@ -44,6 +44,27 @@ export const LIMITS: Readonly<Record<string, LaneLimits>> = {
   default: { read: 8, write: 4, rate: { read: 5, write: 2, published: false } },
 };
 
+/**
+ * `--concurrency` / the config file's `concurrency`: the most operations (what `run` is given: a describe,
+ * a listing, a delete) at once per lane, for every service (`all`) and per service (which wins over
+ * `all`). A bound only lowers the table, never raises it.
+ */
+export interface ConcurrencyCaps {
+  readonly all?: number | undefined;
+  readonly services?: Readonly<Record<string, number>> | undefined;
+}
+
+/** The table with each lane's read and write bounds lowered to the caps (a row is never raised). Pure. */
+export function cappedLimits(caps: ConcurrencyCaps | undefined, table: Readonly<Record<string, LaneLimits>> = LIMITS): Readonly<Record<string, LaneLimits>> {
+  if (!caps || (caps.all === undefined && Object.keys(caps.services ?? {}).length === 0)) return table;
+  const out: Record<string, LaneLimits> = {};
+  for (const [service, row] of Object.entries(table)) {
+    const cap = caps.services?.[service] ?? caps.all;
+    out[service] = cap === undefined ? row : { ...row, read: Math.min(row.read, cap), write: Math.min(row.write, cap) };
+  }
+  return out;
+}
+
 export type CallKind = 'read' | 'write';
 
 /** IAM (and other global services) share one lane whatever region a call names. */

@@ -24,6 +24,32 @@ export interface Hold {
   readonly failure?: { readonly arn: string; readonly type: string; readonly region: string; readonly name: string; readonly error: string } | undefined;
 }
 
+/**
+ * What the user says must never be deleted (`--protect-arn`, `--protect-name`, the config file's
+ * `protect`): a resource whose ARN is listed or whose name matches a glob (`*` any run of characters,
+ * `?` one) stays, shown as `protected`, and keeps what it uses. `from` names where each list came from.
+ */
+export interface ProtectRules {
+  readonly arns: readonly string[];
+  readonly names: readonly string[];
+  readonly from?: { readonly arns: string; readonly names: string } | undefined;
+}
+
+/** A name glob as a regular expression over the whole name. */
+export function globToRegExp(glob: string): RegExp {
+  const body = [...glob].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/-]/g, '\\$&'))).join('');
+  return new RegExp(`^${body}$`, 's');
+}
+
+/** Why `ref` is protected by the rules (the first listed ARN, else the first matching glob), or undefined. Pure. */
+export function protectedBy(ref: ResourceRef, rules: ProtectRules | undefined): string | undefined {
+  if (!rules) return undefined;
+  const key = arnKey(ref.arn);
+  if (rules.arns.some((a) => arnKey(a) === key)) return `protected by ${rules.from?.arns ?? 'config'}: its ARN is listed`;
+  const glob = rules.names.find((g) => globToRegExp(g).test(ref.name));
+  return glob === undefined ? undefined : `protected by ${rules.from?.names ?? 'config'}: name matches "${glob}"`;
+}
+
 /** Everything the scope decision needs, as data. */
 export interface ScopeInput {
   /** Resources found by the tags or by reference: `stays` set when one is left alone on its own account. */
@@ -43,6 +69,8 @@ export interface ScopeInput {
    * whatever uses it holds its owner back.
    */
   readonly owners?: ReadonlyMap<string, ResourceRef>;
+  /** The user's protections: a found resource they name stays (`protected`), like one its type protects. */
+  readonly protect?: ProtectRules | undefined;
 }
 
 /** A resource's own reasons to stay that must hold back its owner too: its owner's delete would remove it. */
@@ -79,7 +107,12 @@ export function decideScope(input: ScopeInput): Decision[] {
     return k;
   };
   const ownedFound: { key: string; ref: ResourceRef; stays?: { readonly status: Status; readonly rule: Rule; readonly reason: string } | undefined }[] = [];
-  for (const f of [...input.found].sort((a, b) => byCodePoint(arnKey(a.ref.arn), arnKey(b.ref.arn)))) {
+  // A candidate the user protects stays for that reason (what it uses is kept, its owner held back).
+  const found = input.found.map((f) => {
+    const why = f.stays ? undefined : protectedBy(f.ref, input.protect);
+    return why ? { ...f, stays: { status: 'skipped' as const, rule: 'protected' as const, reason: why } } : f;
+  });
+  for (const f of [...found].sort((a, b) => byCodePoint(arnKey(a.ref.arn), arnKey(b.ref.arn)))) {
     const key = arnKey(f.ref.arn);
     if (owners.has(key)) ownedFound.push({ key, ref: f.ref, stays: f.stays });
     else if (f.stays) decisions.set(key, { ref: f.ref, delete: false, status: f.stays.status, rule: f.stays.rule, reason: f.stays.reason });
@@ -95,7 +128,7 @@ export function decideScope(input: ScopeInput): Decision[] {
     for (const u of uses) if (top(arnKey(u)) !== top(key)) entry.uses.add(top(arnKey(u)));
     usesOf.set(key, entry);
   };
-  for (const f of input.found) addUser(f.ref, f.uses);
+  for (const f of found) addUser(f.ref, f.uses);
   for (const u of input.users) addUser(u.ref, u.uses);
   const usersOf = new Map<string, string[]>();
   for (const [userKey, { uses }] of usesOf) for (const target of uses) usersOf.set(target, [...(usersOf.get(target) ?? []), userKey]);

@@ -11,7 +11,7 @@ import type { Identity, Outcome, ResourceRef, TagFilter } from '../model.js';
 import { withCosts } from '../plan/cost.js';
 import { layer, PLAN_FORMAT, PLAN_VERSION, type PlanDocument, type PlanItem, type TypeSelection } from '../plan/document.js';
 import { byCodePoint } from '../plan/order.js';
-import { decideScope, type Hold } from '../plan/scope.js';
+import { decideScope, type Hold, type ProtectRules } from '../plan/scope.js';
 import { simulatePlan } from '../preflight/simulate.js';
 import type { Described, HandlerContext, Hit, LiveResource, TypeSettings } from '../resources/handler.js';
 import type { Registry } from '../resources/registry.js';
@@ -27,6 +27,8 @@ export interface RunEnv {
   readonly ui: Ui;
   /** Ctrl-C / SIGTERM. */
   readonly signal: AbortSignal;
+  /** What the user protects (`--protect-arn`, `--protect-name`, the config file): never deleted, `protected` in the plan. */
+  readonly protect?: ProtectRules | undefined;
 }
 
 export interface Selection {
@@ -191,6 +193,7 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
     lastUsed,
     examinedRegions: usage.examinedRegions,
     owners: owners.refs,
+    protect: env.protect,
   });
 
   const byKey = new Map<string, Found>(found.map((f) => [arnKey(f.ref.arn), f]));

@@ -1,5 +1,5 @@
 import { AwsClients, defaultRegion, readOnlyOperations } from '../aws/clients.js';
-import { Throughput } from '../aws/throughput.js';
+import { cappedLimits, Throughput, type ConcurrencyCaps } from '../aws/throughput.js';
 import { NovaError, withCode } from '../errors.js';
 import { accountAlias, callerIdentity, checkAccount, checkProfile, profileInUse, sharedFileNames } from '../preflight/identity.js';
 import { regionInfo } from '../aws/regions.js';
@@ -7,6 +7,7 @@ import { validateRegions } from '../preflight/regions.js';
 import type { HandlerContext, TypeSettings } from '../resources/handler.js';
 import { enabledRegions } from '../discovery/usage.js';
 import { describeError } from '../aws/errors.js';
+import type { ProtectRules } from '../plan/scope.js';
 import type { Registry } from '../resources/registry.js';
 import type { Ui } from '../ui/ui.js';
 import { checkAccountLists, checkProdAlias, needsAlias, type AccountPolicy } from './guards.js';
@@ -29,6 +30,10 @@ export interface SessionAws {
   readonly waitTimeout: number;
   readonly debug?: boolean | undefined;
   readonly accountPolicy?: AccountPolicy | undefined;
+  /** `--protect-arn` / `--protect-name` / the config file's `protect`: what the scope never deletes. */
+  readonly protect?: ProtectRules | undefined;
+  /** `--concurrency` / the config file's `concurrency`: lower bounds for the throughput table. */
+  readonly concurrency?: ConcurrencyCaps | undefined;
 }
 
 /**
@@ -92,7 +97,7 @@ export async function openSession(o: {
     }
     // Waiters get no abort signal: after the first Ctrl-C the deletes in flight are seen through to the end.
     const ctx: HandlerContext = { aws, waitTimeoutSeconds: o.aws.waitTimeout, settings: o.settings };
-    const env: RunEnv = { aws, ctx, throughput: new Throughput(), registry: o.registry, ui: o.ui, signal: o.signal };
+    const env: RunEnv = { aws, ctx, throughput: new Throughput(cappedLimits(o.aws.concurrency)), registry: o.registry, ui: o.ui, signal: o.signal, protect: o.aws.protect };
     return { env, who: { identity, partition, alias }, regions, close };
   } catch (err) {
     await close();
