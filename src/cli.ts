@@ -288,6 +288,20 @@ export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
       printLines(typesLines(handlers, o.json === true));
       setExit(ExitCode.Ok);
     });
+
+  program
+    .command('policy')
+    .description('print the least-privilege IAM policy for running the tool with these tags (JSON; no AWS call)')
+    .option('-t, --tag <Key=Value>', 'the tag the cleanup will match, repeatable (Key=v1,v2, Key, or Key=""): the condition of the deletes', collect)
+    .option('--s3-bucket <glob>', "narrow S3 to these bucket names, repeatable ('nova-demo-*'; default: every bucket)", collect)
+    .option('--json', 'accepted, as by every command (the policy is JSON)')
+    .option('--color', 'accepted, as by every command (the policy has no colour)')
+    .option('--no-color', 'accepted, as by every command')
+    .action(async (raw: Record<string, unknown>) => {
+      const [{ parsePolicyOptions, policyText }, { handlers }] = await Promise.all([import('./commands/policy.js'), import('./resources/index.js')]);
+      printLines([policyText(handlers, parsePolicyOptions(raw))]);
+      setExit(ExitCode.Ok);
+    });
   return program;
 }
 

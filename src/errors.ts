@@ -42,7 +42,7 @@ export class AbortedError extends NovaError {
 }
 
 /** The CLI's commands, for the hint of a usage error (`nova-cleanup <command> --help`). */
-const COMMANDS = ['plan', 'apply', 'resume', 'restore', 'tag', 'types', 'help'];
+const COMMANDS = ['plan', 'apply', 'resume', 'restore', 'tag', 'types', 'policy', 'config', 'help'];
 
 /**
  * commander's own error (`error: unknown option '--tga'\n(Did you mean --tag?)`) as one line without its

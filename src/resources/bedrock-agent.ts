@@ -151,6 +151,12 @@ export const bedrockAgent: ResourceHandler = {
     ];
   },
 
+  // Aliases and knowledge base associations carry no tags of the agent's: DisassociateAgentKnowledgeBase
+  // is authorized on the agent and on the knowledge base, which may be untagged.
+  deleteActions: {
+    tagged: ['bedrock:ListTagsForResource', 'bedrock:ListAgentAliases', 'bedrock:ListAgentKnowledgeBases', 'bedrock:DeleteAgent', 'bedrock:GetAgent'],
+    held: ['bedrock:DeleteAgentAlias', 'bedrock:GetAgentAlias', 'bedrock:DisassociateAgentKnowledgeBase'],
+  },
   actions(r) {
     const { arn, name } = r.ref;
     const c = configOf(r);

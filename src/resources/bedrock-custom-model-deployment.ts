@@ -27,6 +27,9 @@ async function getDeployment(client: BedrockClient, ref: ResourceRef): Promise<G
 const readDeployment = (client: BedrockClient, ref: ResourceRef): Promise<GetCustomModelDeploymentResponse | Gone> =>
   describeOrGone(BEDROCK_NOT_FOUND, () => getDeployment(client, ref));
 
+/** Every IAM action its delete needs, whatever its state: all on the resource itself. */
+const ACTIONS = ['bedrock:ListTagsForResource', 'bedrock:DeleteCustomModelDeployment', 'bedrock:GetCustomModelDeployment'];
+
 /**
  * A Bedrock custom model deployment (`custom-model-deployment/<id>`): a custom model (a fine-tuned Nova...)
  * served for on-demand inference. DeleteCustomModelDeployment "stops the deployment and removes it"; it
@@ -83,7 +86,8 @@ export const bedrockCustomModelDeployment: ResourceHandler = {
   },
 
   // The tag re-check, the delete, and the wait's polls.
-  actions: (r) => onResource(r.ref.arn, ['bedrock:ListTagsForResource', 'bedrock:DeleteCustomModelDeployment', 'bedrock:GetCustomModelDeployment']),
+  deleteActions: { tagged: ACTIONS },
+  actions: (r) => onResource(r.ref.arn, ACTIONS),
 
   async currentTags(ref, ctx) {
     return bedrockTags(await bedrock(ctx, ref), ref.arn);

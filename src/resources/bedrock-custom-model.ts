@@ -4,6 +4,9 @@ import { GONE, type Listed, type ResourceHandler } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-bedrock');
 
+/** Every IAM action its delete needs, whatever its state: all on the resource itself. */
+const ACTIONS = ['bedrock:ListTagsForResource', 'bedrock:DeleteCustomModel'];
+
 /**
  * A Bedrock custom model (fine-tuned, distilled, continued pre-training, or a Nova model imported with
  * CreateCustomModel): DeleteCustomModel, synchronous, one step. The Provisioned Throughput and custom
@@ -50,7 +53,8 @@ export const bedrockCustomModel: ResourceHandler = {
     return { tags, config: withoutMetadata(out), uses: [] };
   },
 
-  actions: (r) => onResource(r.ref.arn, ['bedrock:ListTagsForResource', 'bedrock:DeleteCustomModel']),
+  deleteActions: { tagged: ACTIONS },
+  actions: (r) => onResource(r.ref.arn, ACTIONS),
 
   async currentTags(ref, ctx) {
     return bedrockTags(await bedrock(ctx, ref), ref.arn);

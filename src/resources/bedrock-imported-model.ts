@@ -4,6 +4,9 @@ import { GONE, type Listed, type ResourceHandler } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-bedrock');
 
+/** Every IAM action its delete needs, whatever its state: all on the resource itself. */
+const ACTIONS = ['bedrock:ListTagsForResource', 'bedrock:DeleteImportedModel'];
+
 /**
  * A model brought into Bedrock by a model import job (Custom Model Import: Llama, Mistral... weights from
  * S3). DeleteImportedModel, synchronous (an imported model has no status), one step. The import job that
@@ -51,7 +54,8 @@ export const bedrockImportedModel: ResourceHandler = {
     return { tags, config: withoutMetadata(out), uses: [] };
   },
 
-  actions: (r) => onResource(r.ref.arn, ['bedrock:ListTagsForResource', 'bedrock:DeleteImportedModel']),
+  deleteActions: { tagged: ACTIONS },
+  actions: (r) => onResource(r.ref.arn, ACTIONS),
 
   async currentTags(ref, ctx) {
     return bedrockTags(await bedrock(ctx, ref), ref.arn);

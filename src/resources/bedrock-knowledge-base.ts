@@ -140,6 +140,10 @@ export const bedrockKnowledgeBase: ResourceHandler = {
   },
 
   // Data sources are authorized on their knowledge base; the delete lists them again, and both waits poll.
+  deleteActions: {
+    tagged: ['bedrock:ListTagsForResource', 'bedrock:ListDataSources', 'bedrock:DeleteKnowledgeBase', 'bedrock:GetKnowledgeBase'],
+    held: ['bedrock:DeleteDataSource', 'bedrock:GetDataSource'],
+  },
   actions: (r) =>
     onResource(r.ref.arn, [
       'bedrock:ListTagsForResource',

@@ -89,6 +89,7 @@ export const bedrockModelCustomizationJob: ResourceHandler = {
   },
 
   // The delete reads the status it starts from, stops an InProgress job, and polls until it has stopped.
+  deleteActions: { tagged: ['bedrock:ListTagsForResource', 'bedrock:GetModelCustomizationJob', 'bedrock:StopModelCustomizationJob'] },
   actions: (r) => {
     const status = r.described.config.status;
     if (finished(status)) return [];

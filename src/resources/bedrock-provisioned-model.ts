@@ -30,6 +30,9 @@ async function getThroughput(client: BedrockClient, ref: ResourceRef): Promise<G
 const readThroughput = (client: BedrockClient, ref: ResourceRef): Promise<GetProvisionedModelThroughputResponse | Gone> =>
   describeOrGone(BEDROCK_NOT_FOUND, () => getThroughput(client, ref));
 
+/** Every IAM action its delete needs, whatever its state: all on the resource itself. */
+const ACTIONS = ['bedrock:ListTagsForResource', 'bedrock:DeleteProvisionedModelThroughput', 'bedrock:GetProvisionedModelThroughput'];
+
 /**
  * A Bedrock Provisioned Throughput (`provisioned-model/<id>`): model units reserved for one model, billed
  * by the hour for as long as it exists, used or not. DeleteProvisionedModelThroughput, then a wait until
@@ -95,8 +98,8 @@ export const bedrockProvisionedModel: ResourceHandler = {
   },
 
   // The tag re-check, the delete, and the wait's polls.
-  actions: (r) =>
-    onResource(r.ref.arn, ['bedrock:ListTagsForResource', 'bedrock:DeleteProvisionedModelThroughput', 'bedrock:GetProvisionedModelThroughput']),
+  deleteActions: { tagged: ACTIONS },
+  actions: (r) => onResource(r.ref.arn, ACTIONS),
 
   async currentTags(ref, ctx) {
     return bedrockTags(await bedrock(ctx, ref), ref.arn);

@@ -80,6 +80,9 @@ const blockers = (resources: readonly StackResourceSummary[]): string =>
     .map((x) => `${x.LogicalResourceId} (${x.ResourceType}${x.PhysicalResourceId ? ` ${x.PhysicalResourceId}` : ''}): ${x.ResourceStatusReason ?? 'no reason given'}`)
     .join('; ');
 
+/** Every IAM action its delete needs, whatever its state: all on the resource itself. */
+const ACTIONS = ['cloudformation:DescribeStacks', 'cloudformation:ListStackResources', 'cloudformation:DeleteStack'];
+
 /**
  * A CloudFormation stack. DeleteStack removes every resource it owns (those with DeletionPolicy Retain
  * stay, as CloudFormation says), then the stack: the resources are never deleted one by one here. The
@@ -167,7 +170,8 @@ export const cloudformationStack: ResourceHandler = {
 
   // The stack deletes its resources with the caller's permissions (or its service role): those are
   // the resources' own actions, not checked here; the stack's own are.
-  actions: (r) => onResource(r.ref.arn, ['cloudformation:DescribeStacks', 'cloudformation:ListStackResources', 'cloudformation:DeleteStack']),
+  deleteActions: { tagged: ACTIONS },
+  actions: (r) => onResource(r.ref.arn, ACTIONS),
 
   async currentTags(ref, ctx) {
     const stack = await stackOf(ref, ctx);

@@ -46,6 +46,9 @@ async function getProject(ref: ResourceRef, ctx: HandlerContext): Promise<Projec
   throw new Error(`BatchGetProjects returned neither project ${ref.name} nor its name among the projects not found`);
 }
 
+/** Every IAM action its delete needs, whatever its state: all on the resource itself. */
+const ACTIONS = ['codebuild:BatchGetProjects', 'codebuild:DeleteProject'];
+
 /**
  * A CodeBuild build project. DeleteProject is one synchronous call; its builds are kept by CodeBuild
  * (they are not resources here), and its log group `/aws/codebuild/<project>` is a separate type.
@@ -90,7 +93,8 @@ export const codebuildProject: ResourceHandler = {
     return { tags: tagsOf(project), config: { ...project }, uses: usesOf(project, ref) };
   },
 
-  actions: (r) => onResource(r.ref.arn, ['codebuild:BatchGetProjects', 'codebuild:DeleteProject']),
+  deleteActions: { tagged: ACTIONS },
+  actions: (r) => onResource(r.ref.arn, ACTIONS),
 
   async currentTags(ref, ctx) {
     const project = await getProject(ref, ctx);

@@ -1,5 +1,6 @@
 import type { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
 import { lastSegment, parseArn } from '../aws/arn.js';
+import { iamPrefixes } from '../aws/iam-names.js';
 import type { Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
 import { describeOrGone, onResource, withoutMetadata } from './common.js';
@@ -24,6 +25,8 @@ async function connectionTags(client: CodeStarConnectionsClient, arn: string): P
  * "Connections rename").
  */
 const prefixOf = (arn: string): string => parseArn(arn)?.service ?? 'codeconnections';
+/** The IAM actions its delete needs, all on the connection: the tag re-check and the delete. */
+const actionsUnder = (prefix: string): string[] => [`${prefix}:ListTagsForResource`, `${prefix}:DeleteConnection`];
 
 /**
  * A CodeConnections connection (formerly CodeStar Connections; the MLOps agent creates one for GitHub and
@@ -69,7 +72,9 @@ export const codeconnectionsConnection: ResourceHandler = {
     return { tags, config: withoutMetadata(out), uses: [] };
   },
 
-  actions: (r) => onResource(r.ref.arn, [`${prefixOf(r.ref.arn)}:ListTagsForResource`, `${prefixOf(r.ref.arn)}:DeleteConnection`]),
+  // Under the prefix of the connection's own ARN; a policy names both.
+  deleteActions: { tagged: iamPrefixes('codeconnections').flatMap((p) => actionsUnder(p)) },
+  actions: (r) => onResource(r.ref.arn, actionsUnder(prefixOf(r.ref.arn))),
 
   async currentTags(ref, ctx) {
     const client = await connections(ctx, ref.region);

@@ -147,6 +147,7 @@ export const codepipelinePipeline: ResourceHandler = {
 
   children: (r) => plannedExecutions(r).map((id) => ({ kind: 'pipeline-execution', id, lost: 'the run is stopped: its in-progress actions are abandoned, its later stages do not run' })),
 
+  deleteActions: { tagged: ['codepipeline:ListTagsForResource', 'codepipeline:ListPipelineExecutions', 'codepipeline:StopPipelineExecution', 'codepipeline:DeletePipeline'] },
   actions: (r) =>
     onResource(r.ref.arn, [
       // The re-check; the re-list of executions before the delete, which the wait polls too.

@@ -23,6 +23,9 @@ function imageCount(r: LiveResource): number {
   return new Set(ids.map((i) => i.imageDigest ?? `tag:${i.imageTag ?? ''}`)).size;
 }
 
+/** Every IAM action its delete needs, whatever its state: all on the resource itself. */
+const ACTIONS = ['ecr:ListTagsForResource', 'ecr:DeleteRepository'];
+
 /**
  * A private ECR repository. DeleteRepository with `force` deletes its images with it, in one call: the
  * backup keeps the repository's settings, policies and image ids, never the images themselves.
@@ -96,7 +99,8 @@ export const ecrRepository: ResourceHandler = {
   },
 
   // DeleteRepository with force removes the images itself: no image action is needed beside it.
-  actions: (r) => onResource(r.ref.arn, ['ecr:ListTagsForResource', 'ecr:DeleteRepository']),
+  deleteActions: { tagged: ACTIONS },
+  actions: (r) => onResource(r.ref.arn, ACTIONS),
 
   async currentTags(ref, ctx) {
     const { ListTagsForResourceCommand } = await sdk();

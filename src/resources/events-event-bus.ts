@@ -9,6 +9,9 @@ const sdk = () => import('@aws-sdk/client-eventbridge');
 /** The bus name in an `event-bus/<name>` ARN (partner buses have slashes: `aws.partner/…`). */
 const busName = (arn: string): string => (parseArn(arn)?.resource ?? arn).replace(/^event-bus\//, '');
 
+/** Every IAM action its delete needs, whatever its state: all on the resource itself. */
+const ACTIONS = ['events:ListTagsForResource', 'events:DeleteEventBus'];
+
 /**
  * An EventBridge event bus (custom or partner). The account's default bus is never deleted. DeleteEventBus
  * wants the bus's rules deleted first: they are resources of their own (events:rule), each of which uses
@@ -52,7 +55,8 @@ export const eventsEventBus: ResourceHandler = {
 
   protect: (r) => (r.ref.name === DEFAULT_BUS ? "the account's default event bus" : undefined),
 
-  actions: (r) => onResource(r.ref.arn, ['events:ListTagsForResource', 'events:DeleteEventBus']),
+  deleteActions: { tagged: ACTIONS },
+  actions: (r) => onResource(r.ref.arn, ACTIONS),
 
   async currentTags(ref: ResourceRef, ctx) {
     const client = await events(ctx, ref.region);

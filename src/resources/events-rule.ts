@@ -162,6 +162,7 @@ export const eventsRule: ResourceHandler = {
 
   children: (r) => plannedTargets(r).map((id) => ({ kind: 'target', id })),
 
+  deleteActions: { tagged: ['events:ListTagsForResource', 'events:ListTargetsByRule', 'events:RemoveTargets', 'events:DeleteRule'] },
   actions(r) {
     const arn = r.ref.arn;
     return [

@@ -152,6 +152,7 @@ export const glueJob: ResourceHandler = {
 
   children: (r) => plannedRuns(r).map((id) => ({ kind: 'job-run', id, lost: 'the run is stopped: what it had not written yet is lost' })),
 
+  deleteActions: { tagged: ['glue:GetTags', 'glue:GetJobRuns', 'glue:BatchStopJobRun', 'glue:DeleteJob'] },
   actions: (r) =>
     onResource(r.ref.arn, [
       // The re-check; the re-list of runs before the delete, which the wait polls too.

@@ -239,6 +239,14 @@ export interface ResourceHandler {
   children?(r: LiveResource): Child[];
   /** The IAM actions its delete needs, for exactly this resource in its current state (children included). */
   actions(r: LiveResource): ActionNeed[];
+  /**
+   * Every IAM action `actions` may return, whatever the resource's state (a running job, children,
+   * versions): what `nova-cleanup policy` allows for the type. `tagged`: authorized on the tagged resource
+   * itself, so a policy may hold them to its `aws:ResourceTag/<key>`; `held`: authorized on what it holds
+   * (a domain's apps, a function's event source mappings, the instance profile a role is removed from),
+   * which carries no tags of its own. Those that are also reads are allowed with the reads.
+   */
+  readonly deleteActions: { readonly tagged: readonly string[]; readonly held?: readonly string[] };
   /** Live tags only, by the cheapest call that proves them: the re-check before each destructive step. */
   currentTags(ref: ResourceRef, ctx: HandlerContext): Promise<Tags | Gone>;
   /**

@@ -65,6 +65,7 @@ export const iamInstanceProfile: ResourceHandler = {
 
   children: (r) => planned(r).map((id) => ({ kind: 'role-membership', id })),
 
+  deleteActions: { tagged: ['iam:GetInstanceProfile', 'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile'] },
   actions(r) {
     const arn = r.ref.arn;
     return [

@@ -155,7 +155,8 @@ export const iamPolicy: ResourceHandler = {
     return [...p.roles.map((x) => ({ kind: 'role-attachment', id: x.RoleName })), ...p.versions.map((id) => ({ kind: 'policy-version', id }))];
   },
 
-  /** DetachRolePolicy is authorized on each role; the rest on the policy. */
+  /** DetachRolePolicy is authorized on each role (deleted with it, so tagged too); the rest on the policy. */
+  deleteActions: { tagged: ['iam:ListPolicyTags', 'iam:ListEntitiesForPolicy', 'iam:ListPolicyVersions', 'iam:DetachRolePolicy', 'iam:DeletePolicyVersion', 'iam:DeletePolicy'] },
   actions(r) {
     const arn = r.ref.arn;
     const p = planned(r);

@@ -238,7 +238,11 @@ export const iamRole: ResourceHandler = {
     ];
   },
 
-  /** Everything on the role, except RemoveRoleFromInstanceProfile, which is authorized on the profile. */
+  /** Everything on the role, except RemoveRoleFromInstanceProfile, which is authorized on the profile (maybe untagged). */
+  deleteActions: {
+    tagged: ['iam:ListRoleTags', 'iam:DetachRolePolicy', 'iam:DeleteRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies', 'iam:ListInstanceProfilesForRole', 'iam:DeleteRole'],
+    held: ['iam:RemoveRoleFromInstanceProfile'],
+  },
   actions(r): ActionNeed[] {
     const arn = r.ref.arn;
     const a = planned(r);

@@ -157,6 +157,10 @@ export const lambdaFunction: ResourceHandler = {
 
   children: (r) => plannedMappings(r).map((id) => ({ kind: 'event-source-mapping', id })),
 
+  deleteActions: {
+    tagged: ['lambda:ListTags', 'lambda:GetFunction', 'lambda:DeleteFunction'],
+    held: ['lambda:ListEventSourceMappings', 'lambda:DeleteEventSourceMapping', 'lambda:GetEventSourceMapping'],
+  },
   actions(r) {
     const { arn, partition, region, account } = r.ref;
     return [

@@ -125,6 +125,7 @@ export const logsLogGroup: ResourceHandler = {
     return bytes > 0 ? [{ kind: 'stored-log-data', id: '*', count: bytes, lost: 'log events not in the backup' }] : [];
   },
 
+  deleteActions: { tagged: ['logs:ListTagsForResource', 'logs:DeleteLogGroup'] },
   actions: (r) => [
     { action: 'logs:ListTagsForResource', resource: withoutStar(r.ref.arn) },
     { action: 'logs:DeleteLogGroup', resource: `${withoutStar(r.ref.arn)}:*` },

@@ -505,6 +505,8 @@ export const s3Bucket: ResourceHandler = {
     return out;
   },
 
+  // On the bucket and its objects (`<bucket>/*`): S3 takes no aws:ResourceTag there; a policy narrows them by bucket name.
+  deleteActions: { tagged: ['s3:GetBucketTagging', 's3:ListBucketMultipartUploads', 's3:AbortMultipartUpload', 's3:ListBucketVersions', 's3:DeleteObjectVersion', 's3:DeleteBucket', 's3:ListBucket'] },
   actions(r) {
     const arn = r.ref.arn;
     const objects = `${arn}/*`;

@@ -32,6 +32,7 @@ export const sagemakerAutomlJob = sagemakerType({
     arns: (page) => page.AutoMLJobSummaries?.map((j) => listedJob(j.AutoMLJobArn, j.AutoMLJobStatus)),
   },
   retained: (r) => jobRetained(statusOf(r)),
+  deleteActions: { tagged: ['sagemaker:StopAutoMLJob'] },
   actions: (r) => (statusOf(r) === 'InProgress' ? onResource(r.ref.arn, ['sagemaker:StopAutoMLJob']) : []),
 
   deleteSteps: (r, { sdk, client, waiter }, steps) => {

@@ -65,6 +65,7 @@ export const sagemakerCluster = sagemakerType({
     return count > 0 ? [{ kind: 'cluster-node', id: '*', count, lost: 'the nodes and their local volumes; jobs running on them are not drained' }] : [];
   },
   // DeleteCluster of an EKS-orchestrated cluster removes its access entries: a dependent action.
+  deleteActions: { held: ['eks:DeleteAccessEntry'] },
   actions: (r) => {
     const entries = accessEntries((r.described.config.Orchestrator as { Eks?: { ClusterArn?: string } } | undefined)?.Eks?.ClusterArn);
     return entries ? [{ action: 'eks:DeleteAccessEntry', resource: entries }] : [];

@@ -258,6 +258,11 @@ export interface SageMakerTypeSpec<DI extends ServiceInputTypes, D extends Servi
    * type with a waiter or a custom delete).
    */
   readonly actions?: (r: LiveResource) => ActionNeed[];
+  /**
+   * Every action `actions` may return, in any state (a running job's Stop, a domain's apps): on the
+   * tagged resource itself, and on what it holds. They join the built names in the handler's `deleteActions`.
+   */
+  readonly deleteActions?: { readonly tagged?: readonly string[]; readonly held?: readonly string[] };
   readonly children?: (r: LiveResource) => Child[];
   readonly blocked?: (r: LiveResource) => string | undefined;
   readonly protect?: (r: LiveResource, settings: TypeSettings) => string | undefined;
@@ -287,6 +292,13 @@ export function sagemakerType<DI extends ServiceInputTypes, D extends ServiceOut
   const read = (sdk: SageMakerSdk, client: SageMakerClient, ref: ResourceRef): Promise<D | Gone> =>
     describeOrGone(notFound, () => client.send(spec.describe(sdk, idOf(ref))));
   const usesOf = (out: D, ref: ResourceRef): string[] => [...new Set(defined(spec.uses(out, ref)))];
+  // What every resource of the kind needs, whatever its state.
+  const own = [
+    'sagemaker:ListTags',
+    // The waiters poll Describe; a delete of several steps reads the state it starts from.
+    ...(wait || spec.deleteSteps ? [`sagemaker:${ops.describe}`] : []),
+    ...(spec.delete ? [`sagemaker:${ops.delete}`] : []),
+  ];
 
   return {
     type: `sagemaker:${spec.kind}`,
@@ -350,15 +362,8 @@ export function sagemakerType<DI extends ServiceInputTypes, D extends ServiceOut
       }
     },
 
-    actions: (r) => [
-      ...onResource(r.ref.arn, [
-        'sagemaker:ListTags',
-        // The waiters poll Describe; a delete of several steps reads the state it starts from.
-        ...(wait || spec.deleteSteps ? [`sagemaker:${ops.describe}`] : []),
-        ...(spec.delete ? [`sagemaker:${ops.delete}`] : []),
-      ]),
-      ...(spec.actions?.(r) ?? []),
-    ],
+    actions: (r) => [...onResource(r.ref.arn, own), ...(spec.actions?.(r) ?? [])],
+    deleteActions: { tagged: [...new Set([...own, ...(spec.deleteActions?.tagged ?? [])])], held: spec.deleteActions?.held ?? [] },
 
     async delete(r, ctx, steps) {
       const { sdk, client } = await connect(ctx, r.ref.region);

@@ -103,6 +103,8 @@ function children(r: LiveResource): Child[] {
 }
 
 const DELETE_ACTION: Record<string, string> = { app: 'sagemaker:DeleteApp', space: 'sagemaker:DeleteSpace', 'user-profile': 'sagemaker:DeleteUserProfile' };
+/** The delete lists each kind of child again: calls authorized on no resource. */
+const LIST_ACTIONS = ['sagemaker:ListApps', 'sagemaker:ListSpaces', 'sagemaker:ListUserProfiles'];
 
 /** Sends one delete per child, each its own step; a child gone already is nothing left to do. */
 async function removeEach<T>(steps: Steps, kind: string, items: readonly T[], id: (t: T) => string, done: (t: T) => string, call: (t: T) => Promise<unknown>): Promise<void> {
@@ -158,8 +160,9 @@ const domain = sagemakerType({
     waitUntilSageMakerGone(options, { DomainId: id }, async (client, input) => (await client.send(new s.DescribeDomainCommand(input))).Status, { failed: deleteFailed }),
   children,
   // The delete lists each kind again (those calls take no resource), and deletes each child on its own ARN.
+  deleteActions: { held: [...LIST_ACTIONS, ...Object.values(DELETE_ACTION)] },
   actions: (r) => [
-    ...['ListApps', 'ListSpaces', 'ListUserProfiles'].map((op) => ({ action: `sagemaker:${op}`, resource: '*' })),
+    ...LIST_ACTIONS.map((action) => ({ action, resource: '*' })),
     ...children(r).flatMap((c) => (DELETE_ACTION[c.kind] ? [{ action: DELETE_ACTION[c.kind] as string, resource: c.id }] : [])),
   ],
 

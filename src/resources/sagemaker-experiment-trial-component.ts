@@ -51,6 +51,7 @@ export const sagemakerExperimentTrialComponent = sagemakerType({
   delete: (s, name) => new s.DeleteTrialComponentCommand({ TrialComponentName: name }),
   children: (r) => planned(r).flatMap((t) => (t.TrialName ? [{ kind: 'trial-association', id: t.TrialName }] : [])),
   // The re-list at delete time; DisassociateTrialComponent is authorized on the component and on the trial.
+  deleteActions: { held: ['sagemaker:ListTrials', 'sagemaker:DisassociateTrialComponent'] },
   actions: (r) => {
     const trials = planned(r).flatMap((t) => trialArn(r.ref, t) ?? []);
     return [

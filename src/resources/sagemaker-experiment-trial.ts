@@ -54,6 +54,7 @@ const declared = sagemakerType({
   delete: (s, name) => new s.DeleteTrialCommand({ TrialName: name }),
   children: (r) => planned(r).flatMap((c) => (c.TrialComponentName ? [{ kind: 'trial-component-association', id: c.TrialComponentName }] : [])),
   // The re-list at delete time; DisassociateTrialComponent is authorized on the trial and on the component.
+  deleteActions: { held: ['sagemaker:ListTrialComponents', 'sagemaker:DisassociateTrialComponent'] },
   actions: (r) => {
     const components = componentArns(r.ref, planned(r));
     return [

@@ -135,6 +135,7 @@ export const sagemakerHub = sagemakerType({
   protect: (r) => (isPublicHub(r.ref.name, r.described.config.HubArn) ? 'an AWS public hub (SageMakerPublicHub): never deleted' : undefined),
   children: (r) => contentsOf(r).map(childOf),
   // Listing is authorized on the hub; removing content on the content's own ARN.
+  deleteActions: { tagged: ['sagemaker:ListHubContents', 'sagemaker:ListHubContentVersions'], held: ['sagemaker:DeleteHubContent', 'sagemaker:DeleteHubContentReference'] },
   actions: (r) => [
     ...onResource(r.ref.arn, ['sagemaker:ListHubContents', ...(contentsOf(r).some((c) => !isReference(c)) ? ['sagemaker:ListHubContentVersions'] : [])]),
     ...contentsOf(r).map((c) => ({ action: isReference(c) ? 'sagemaker:DeleteHubContentReference' : 'sagemaker:DeleteHubContent', resource: contentArn(r, c) })),

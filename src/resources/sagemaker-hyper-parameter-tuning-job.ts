@@ -35,6 +35,7 @@ export const sagemakerHyperParameterTuningJob = sagemakerType({
     arns: (page) => page.HyperParameterTuningJobSummaries?.map((j) => listedJob(j.HyperParameterTuningJobArn, j.HyperParameterTuningJobStatus)),
   },
   retained: (r) => (TUNING_FINISHED.includes(String(statusOf(r))) ? JOB_RETAINED : undefined),
+  deleteActions: { tagged: ['sagemaker:StopHyperParameterTuningJob'] },
   actions: (r) => (statusOf(r) === 'InProgress' ? onResource(r.ref.arn, ['sagemaker:StopHyperParameterTuningJob']) : []),
 
   deleteSteps: (r, { sdk, client, waiter }, steps) => {

@@ -88,6 +88,7 @@ export const sagemakerModelPackageGroup = sagemakerType({
     ),
   children: (r) => plannedVersions(r).map((id) => ({ kind: 'model-package', id, lost: VERSION_LOST })),
   // Listing the versions is authorized on `*`, deleting one on its own ARN (model-package/<group>/<version>).
+  deleteActions: { held: ['sagemaker:ListModelPackages', 'sagemaker:DeleteModelPackage'] },
   actions: (r) => [
     { action: 'sagemaker:ListModelPackages', resource: '*' },
     ...plannedVersions(r).map((resource) => ({ action: 'sagemaker:DeleteModelPackage', resource })),

@@ -41,6 +41,7 @@ export const sagemakerMonitoringSchedule = sagemakerType({
       { MonitoringScheduleName: name },
       async (client, input) => (await client.send(new s.DescribeMonitoringScheduleCommand(input))).MonitoringScheduleStatus,
     ),
+  deleteActions: { tagged: ['sagemaker:StopMonitoringSchedule'] },
   actions: (r) => (r.described.config.MonitoringScheduleStatus === 'Scheduled' ? onResource(r.ref.arn, ['sagemaker:StopMonitoringSchedule']) : []),
 
   async deleteSteps(r, { sdk, client, describe, deleteStep }, steps) {

@@ -22,6 +22,7 @@ export const sagemakerNotebookInstance = sagemakerType({
   delete: (s, name) => new s.DeleteNotebookInstanceCommand({ NotebookInstanceName: name }),
   // Succeeds on the ValidationException a missing notebook gives; throws on Failed, timeout or abort.
   waitUntilGone: (s, options, name) => s.waitUntilNotebookInstanceDeleted(options, { NotebookInstanceName: name }),
+  deleteActions: { tagged: ['sagemaker:StopNotebookInstance'] },
   actions: (r) => (RUNNING.includes(String(r.described.config.NotebookInstanceStatus)) ? onResource(r.ref.arn, ['sagemaker:StopNotebookInstance']) : []),
 
   async deleteSteps(r, { sdk, client, waiter, describe, deleteStep }, steps) {

@@ -66,6 +66,7 @@ export const sagemakerPipeline = sagemakerType({
   delete: (s, name) => new s.DeletePipelineCommand({ PipelineName: name }),
   children: (r) => executingArns(r).map((id) => ({ kind: 'pipeline-execution', id, lost: 'the run is stopped: its remaining steps do not run' })),
   // Listing the executions is authorized on the pipeline, stopping one on the execution.
+  deleteActions: { tagged: ['sagemaker:ListPipelineExecutions'], held: ['sagemaker:StopPipelineExecution'] },
   actions: (r) => [
     { action: 'sagemaker:ListPipelineExecutions', resource: r.ref.arn },
     ...executingArns(r).map((resource) => ({ action: 'sagemaker:StopPipelineExecution', resource })),

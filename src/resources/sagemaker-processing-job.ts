@@ -30,6 +30,7 @@ export const sagemakerProcessingJob = sagemakerType({
     arns: (page) => page.ProcessingJobSummaries?.map((j) => listedJob(j.ProcessingJobArn, j.ProcessingJobStatus)),
   },
   retained: (r) => jobRetained(statusOf(r)),
+  deleteActions: { tagged: ['sagemaker:StopProcessingJob'] },
   actions: (r) => (statusOf(r) === 'InProgress' ? onResource(r.ref.arn, ['sagemaker:StopProcessingJob']) : []),
 
   deleteSteps: (r, { sdk, client, waiter }, steps) => {

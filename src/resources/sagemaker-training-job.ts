@@ -31,6 +31,7 @@ export const sagemakerTrainingJob = sagemakerType({
     arns: (page) => page.TrainingJobSummaries?.map((j) => listedJob(j.TrainingJobArn, j.TrainingJobStatus)),
   },
   retained: (r) => jobRetained(statusOf(r)),
+  deleteActions: { tagged: ['sagemaker:StopTrainingJob'] },
   actions: (r) => (statusOf(r) === 'InProgress' ? onResource(r.ref.arn, ['sagemaker:StopTrainingJob']) : []),
 
   deleteSteps: (r, { sdk, client, waiter }, steps) => {

@@ -28,6 +28,7 @@ export const sagemakerTransformJob = sagemakerType({
     arns: (page) => page.TransformJobSummaries?.map((j) => listedJob(j.TransformJobArn, j.TransformJobStatus)),
   },
   retained: (r) => jobRetained(statusOf(r)),
+  deleteActions: { tagged: ['sagemaker:StopTransformJob'] },
   actions: (r) => (statusOf(r) === 'InProgress' ? onResource(r.ref.arn, ['sagemaker:StopTransformJob']) : []),
 
   deleteSteps: (r, { sdk, client, waiter }, steps) => {

@@ -32,6 +32,9 @@ async function productOf(ref: ResourceRef, ctx: HandlerContext): Promise<Provisi
   return found[0] ?? GONE;
 }
 
+/** Every IAM action its delete needs, whatever its state: all on the resource itself. */
+const ACTIONS = ['servicecatalog:SearchProvisionedProducts', 'servicecatalog:TerminateProvisionedProduct', 'servicecatalog:DescribeProvisionedProduct'];
+
 /**
  * A Service Catalog provisioned product (a SageMaker project's, or one launched from a portfolio).
  * TerminateProvisionedProduct removes what it provisioned (its CloudFormation stack, which the core
@@ -79,7 +82,8 @@ export const servicecatalogProvisionedProduct: ResourceHandler = {
     return status === 'UNDER_CHANGE' || status === 'PLAN_IN_PROGRESS' ? `a change is in progress (${status}): terminate it once it settles` : undefined;
   },
 
-  actions: (r) => onResource(r.ref.arn, ['servicecatalog:SearchProvisionedProducts', 'servicecatalog:TerminateProvisionedProduct', 'servicecatalog:DescribeProvisionedProduct']),
+  deleteActions: { tagged: ACTIONS },
+  actions: (r) => onResource(r.ref.arn, ACTIONS),
 
   async currentTags(ref, ctx) {
     const p = await productOf(ref, ctx);

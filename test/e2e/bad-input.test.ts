@@ -120,7 +120,7 @@ const rows: Row[] = [
   { name: 'an unknown option', args: dry('--bogus'), code: 2, line: /^unknown option '--bogus'; see `nova-cleanup --help`$/ },
   { name: 'a misspelt option', args: ['--tga', TAG, '--dry-run'], code: 2, line: /^unknown option '--tga' \(did you mean --tag\?\) see `nova-cleanup --help`$/ },
   { name: 'an option of another command', args: ['apply', 'plan.json', '--tag', TAG], code: 2, line: /^unknown option '--tag'; see `nova-cleanup apply --help`$/ },
-  { name: 'a misspelt command', args: ['aply', 'plan.json'], code: 2, line: /^unexpected argument "aply": not a command \(plan, apply, resume, restore, tag, types, help\); did you mean apply\? see `nova-cleanup --help`$/ },
+  { name: 'a misspelt command', args: ['aply', 'plan.json'], code: 2, line: /^unexpected argument "aply": not a command \(plan, apply, resume, restore, tag, types, policy, config, help\); did you mean apply\? see `nova-cleanup --help`$/ },
   { name: 'apply without its plan', args: ['apply'], code: 2, line: /^missing required argument 'plan'; see `nova-cleanup apply --help`$/ },
   { name: 'a delete with no terminal and no --yes', args: (c) => ['--tag', TAG, '--backup-dir', file(c, 'backups')], code: 2, line: /^refusing to delete without confirmation: no terminal to ask in; pass --yes \(or --dry-run to look\)$/ },
   { name: 'tag without a name to look for', args: ['tag', '--tag', TAG, '--dry-run'], code: 2, line: /^tag: give at least one --name-prefix, or --preset nova$/ },

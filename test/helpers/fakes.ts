@@ -228,6 +228,7 @@ export function fakeHandler(o: FakeHandlerOptions = {}): FakeHandler {
     notFound: o.notFound ?? ['NotFound'],
     reads: [`Describe${kind}`, 'ListTags'],
     actions: o.actions ?? ((r) => [{ action: `${service}:Delete${kind}`, resource: r.ref.arn }]),
+    deleteActions: { tagged: [`${service}:Delete${kind}`] },
     ...(o.global ? { global: true } : {}),
     ...(o.protect ? { protect: o.protect } : {}),
     ...(o.retained ? { retained: o.retained } : {}),

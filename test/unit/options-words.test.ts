@@ -46,8 +46,8 @@ describe("usageLine: commander's errors as one line with a way out", () => {
     ["error: unknown option '--bogus'", ['apply', 'p.json', '--bogus'], "unknown option '--bogus'; see `nova-cleanup apply --help`"],
     ["error: missing required argument 'plan'", ['apply'], "missing required argument 'plan'; see `nova-cleanup apply --help`"],
     ["error: option '-t, --tag <Key=Value>' argument missing", ['--tag'], "option '-t, --tag <Key=Value>' argument missing; see `nova-cleanup --help`"],
-    ['error: too many arguments. Expected 0 arguments but got 1.', ['aply', 'p.json'], 'unexpected argument "aply": not a command (plan, apply, resume, restore, tag, types, help); did you mean apply? see `nova-cleanup --help`'],
-    ['error: too many arguments. Expected 0 arguments but got 1.', ['--dry-run', 'cleanup'], 'unexpected argument "cleanup": not a command (plan, apply, resume, restore, tag, types, help); see `nova-cleanup --help`'],
+    ['error: too many arguments. Expected 0 arguments but got 1.', ['aply', 'p.json'], 'unexpected argument "aply": not a command (plan, apply, resume, restore, tag, types, policy, config, help); did you mean apply? see `nova-cleanup --help`'],
+    ['error: too many arguments. Expected 0 arguments but got 1.', ['--dry-run', 'cleanup'], 'unexpected argument "cleanup": not a command (plan, apply, resume, restore, tag, types, policy, config, help); see `nova-cleanup --help`'],
     ["error: too many arguments for 'apply'. Expected 1 argument but got 2.", ['apply', 'a', 'b'], "too many arguments for 'apply'. Expected 1 argument but got 2; see `nova-cleanup apply --help`"],
   ])('%j', (message, argv, line) => {
     const out = usageLine(message, argv);
