@@ -13,6 +13,8 @@ import { buildWorld, snapshot } from './lib/world.js';
  */
 
 const root = projectRoot();
+// The SDK's notice about its Node.js 22 releases is not the demo's business (the CLI silences it too).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const say = (s = '') => console.log(s);
 const title = (s: string) => say(`\n\x1b[1m━━ ${s}\x1b[0m`);
 
@@ -70,9 +72,7 @@ try {
   title('2. Delete: --yes (as in CI); the backup is written before the first delete');
   const code = await cli(['--tag', tag, '--region', world.region, '--yes', '--backup-dir', backupDir], env);
 
-  say('\n(The two warnings are the emulator\'s: moto returns an endpoint config\'s ARN from the Tagging API wrapped as');
-  say('"(\'arn:...\',)", which nova-cleanup reads and says so; and moto serves no Lambda deployment package, so the');
-  say('backup holds the function\'s configuration only, and says so. moto has no IAM policy simulator either.)');
+  say('\n(The warnings are the emulator\'s quirks: moto wraps an endpoint config\'s Tagging API ARN as "(\'arn:…\',)", serves no Lambda package, and has no policy simulator.)');
 
   title('3. The backup');
   for (const f of (await readdir(backupDir)).sort()) {

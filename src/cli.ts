@@ -136,6 +136,9 @@ async function deps(json: boolean, autoConfirm: boolean, signal: AbortSignal) {
   return { ui, interactiveTerminal, signal, registry };
 }
 
+/** Two deliveries of one signal closer than this are one (the launcher's copy and the terminal's). */
+const SAME_SIGNAL_MS = 250;
+
 export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
   const program = new Command('nova-cleanup')
     .description('Delete every AWS resource that carries the given tags and that nothing left alone still uses: dry-run first, backup before delete, dependency order.')
@@ -306,15 +309,26 @@ export function buildProgram(signal: AbortSignal, setExit: Setter): Command {
 }
 
 async function main(): Promise<void> {
+  // The SDK's notice that its releases after January 2027 need Node.js 22: this package's own SDK
+  // versions run on the Node.js its engines field names, and a user cannot act on it (set it to false to see it).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const abort = new AbortController();
   let interrupts = 0;
+  // bin/nova-cleanup.js passes on a signal sent to it alone; a terminal's Ctrl-C reaches it and this
+  // process both, so the same signal twice within SAME_SIGNAL_MS is one keypress.
+  let last = { signal: '', at: -Infinity };
   const stop = (signal: string) => {
+    const at = performance.now();
+    if (signal === last.signal && at - last.at < SAME_SIGNAL_MS) return;
+    last = { signal, at };
     interrupts += 1;
+    // Through the Ui once it exists: it says what is still running, and clears its status block first.
+    if (output.ui) output.ui.interrupted(signal, interrupts > 1);
     if (interrupts > 1) {
-      printError(`${signal} again: exiting now (exit 130). The journal beside the backup shows what was sent; \`nova-cleanup resume <journal>\` finishes the job.`, { notice: true });
+      if (!output.ui) printError(`${signal} again: exiting now (exit 130). The journal beside the backup shows what was sent; \`nova-cleanup resume <journal>\` finishes the job.`, { notice: true });
       process.exit(130);
     }
-    printError(`${signal}: no new deletes will start; waiting for those in flight, then the report (${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to quit at once).`, { notice: true });
+    if (!output.ui) printError(`${signal}: no new deletes will start; waiting for those in flight, then the report (${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to quit at once).`, { notice: true });
     abort.abort();
   };
   process.on('SIGINT', () => stop('SIGINT'));

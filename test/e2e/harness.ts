@@ -35,6 +35,12 @@ export interface CliOptions {
    * against moto). Off: the run lists them, and their failed listing is reported.
    */
   readonly assumeAbsent?: boolean;
+  /**
+   * Start it through the launcher as a user's shell does (`node bin/nova-cleanup.js`: a second process
+   * runs the CLI). Default: in one process, with the flag the launcher would add (its own tests in
+   * launcher.test.ts), which saves a Node start per run.
+   */
+  readonly launcher?: boolean;
 }
 
 /** Starts the CLI and returns at once: the child (to signal it) and its result once it has exited. */
@@ -58,7 +64,7 @@ export function spawnCli(args: readonly string[], opts: CliOptions = {}): { chil
   const command = args[0] && !args[0].startsWith('-') ? args[0] : 'clean';
   const assume = (opts.moto || opts.endpoint || args.includes('--endpoint-url')) && opts.assumeAbsent !== false && (command === 'clean' || command === 'plan' || command === 'tag');
   const argv = assume ? [...args, ...MOTO_ABSENT.flatMap((t) => ['--assume-absent', t])] : [...args];
-  const child = spawn(process.execPath, [BIN, ...argv], { cwd: opts.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.launcher ? [] : ['--optimize-for-size']), BIN, ...argv], { cwd: opts.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
