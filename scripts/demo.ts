@@ -13,8 +13,6 @@ import { buildWorld, snapshot } from './lib/world.js';
  */
 
 const root = projectRoot();
-// The SDK's notice about its Node.js 22 releases is not the demo's business (the CLI silences it too).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const say = (s = '') => console.log(s);
 const title = (s: string) => say(`\n\x1b[1m━━ ${s}\x1b[0m`);
 
