@@ -270,11 +270,10 @@ export function parseConfirmOptions(raw: Record<string, unknown>): ConfirmOption
   return o;
 }
 
-export function parseSelection(raw: Record<string, unknown>, knownTypes: readonly string[]): SelectionOptions {
-  const o = parseWith(selectionSchema, raw);
-  if (o.tag.length === 0) throw new NovaError('at least one --tag Key=Value is required: nova-cleanup never deletes untagged resources');
+/** `--tag` values, each as every command reads it; a key given twice is refused. */
+export function parseTagFilters(given: readonly string[]): TagFilter[] {
   const tags: TagFilter[] = [];
-  for (const raw of o.tag) {
+  for (const raw of given) {
     let f: TagFilter;
     try {
       f = parseTag(raw);
@@ -284,6 +283,13 @@ export function parseSelection(raw: Record<string, unknown>, knownTypes: readonl
     if (tags.some((t) => t.key === f.key)) throw new NovaError(`--tag: key "${f.key}" given twice; list its values once, as ${f.key}=v1,v2`);
     tags.push(f);
   }
+  return tags;
+}
+
+export function parseSelection(raw: Record<string, unknown>, knownTypes: readonly string[]): SelectionOptions {
+  const o = parseWith(selectionSchema, raw);
+  if (o.tag.length === 0) throw new NovaError('at least one --tag Key=Value is required: nova-cleanup never deletes untagged resources');
+  const tags = parseTagFilters(o.tag);
   if (tags.length > 50) throw new NovaError("--tag: at most 50 tag keys (the Tagging API's limit)");
   const regions = o.region.flatMap((r) => r.split(',')).map((r) => r.trim());
   if (regions.some((r) => r === '')) throw new NovaError('--region: an empty region (a stray comma?)');

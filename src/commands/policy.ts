@@ -1,7 +1,7 @@
 import { CORE_READS } from '../aws/clients.js';
 import { NovaError } from '../errors.js';
 import type { TagFilter } from '../model.js';
-import { parseTag } from '../options.js';
+import { parseTagFilters } from '../options.js';
 import { formatPolicy, leastPrivilegePolicy, type PolicyDocument } from '../plan/policy.js';
 import type { ResourceHandler } from '../resources/handler.js';
 
@@ -19,17 +19,7 @@ const BUCKET_GLOB = /^[a-z0-9.*?-]{1,63}$/;
 export function parsePolicyOptions(raw: { readonly tag?: unknown; readonly s3Bucket?: unknown }): PolicyOptions {
   const given = (raw.tag as string[] | undefined) ?? [];
   if (given.length === 0) throw new NovaError('policy: give the tags its deletes are held to, with --tag Key=Value (as for the cleanup)');
-  const tags: TagFilter[] = [];
-  for (const t of given) {
-    let f: TagFilter;
-    try {
-      f = parseTag(t);
-    } catch (err) {
-      throw new NovaError(`--tag: ${(err as Error).message}`);
-    }
-    if (tags.some((x) => x.key === f.key)) throw new NovaError(`--tag: key "${f.key}" given twice; list its values once, as ${f.key}=v1,v2`);
-    tags.push(f);
-  }
+  const tags = parseTagFilters(given);
   const buckets = (raw.s3Bucket as string[] | undefined) ?? [];
   for (const b of buckets) {
     if (!BUCKET_GLOB.test(b)) throw new NovaError(`--s3-bucket "${b}": a bucket name glob holds only lowercase letters, digits, dots, hyphens, * and ? (at most 63)`);
