@@ -97,6 +97,8 @@ interface Result {
   readonly retries: number | undefined;
   readonly throttled: number | undefined;
   readonly topOperations: readonly [string, number][];
+  /** Every operation's calls (the report's), most first: what two runs are compared by. */
+  readonly operations: Readonly<Record<string, number>>;
   readonly deleteObjects: number;
   readonly objectEntries: number;
   readonly bound: Bound;
@@ -187,6 +189,7 @@ try {
       retries: report?.calls?.retries,
       throttled: report?.calls?.throttled,
       topOperations: Object.entries(byOp).sort((a, b) => b[1] - a[1]).slice(0, 8),
+      operations: Object.fromEntries(Object.entries(byOp).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))),
       deleteObjects: byOp['s3:DeleteObjects'] ?? records.filter((q) => q.operation === 'DeleteObjects').length,
       objectEntries,
       bound,

@@ -24,6 +24,11 @@ export interface ExecuteOptions {
   readonly onEvent?: ((e: ExecEvent) => void) | undefined;
   /** Ctrl-C / SIGTERM: nothing new starts; what runs finishes. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Items that must not be deleted after all, with why (their backup could not be completed): each is
+   * reported failed, and what it uses is not attempted.
+   */
+  readonly refused?: ReadonlyMap<string, string> | undefined;
   /** Tags are re-checked at least every this many steps, even when steps ask to skip it (StepInfo.recheck false). */
   readonly recheckEvery?: number | undefined;
 }
@@ -92,6 +97,8 @@ export async function execute(items: readonly PlanItem[], opts: ExecuteOptions):
         if (blocker) {
           return finish(item, 'skipped', 'not-attempted', { reason: `not attempted: ${blocker.type} ${blocker.name}, which uses it, was not deleted` });
         }
+        const refusal = opts.refused?.get(item.ref.arn);
+        if (refusal !== undefined) return finish(item, 'failed', 'unreadable', { error: refusal });
         const handler = opts.handlerFor(item.ref.type);
         return opts.throughput.run(clientOf(handler), item.ref.region, 'write', () => deleteOne(item, handler));
       })();

@@ -229,6 +229,14 @@ export interface ResourceHandler {
   /** The region IAM reports it was last used in (RoleLastUsed): kept when the run did not examine that region. */
   lastUsedRegion?(r: LiveResource): string | undefined;
   /**
+   * Configuration only the backup needs (not the plan, the scope decision nor the delete: a function's
+   * aliases and resource policy, a bucket's lifecycle rules): read after the confirmation, only for what
+   * is deleted, and kept in the backup beside what describe read (its keys are added to `config`). A dry
+   * run and `plan` never send these reads. Throws when one cannot be read: that resource is then not
+   * deleted (a backup that lacks its configuration could not bring it back).
+   */
+  backupDetails?(r: LiveResource, ctx: HandlerContext): Promise<Record<string, unknown>>;
+  /**
    * Files the backup saves beside itself, read before the first delete (a Lambda deployment package:
    * its download link expires in minutes). Throws when they cannot be had; the backup says so.
    */

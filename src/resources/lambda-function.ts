@@ -117,19 +117,44 @@ export const lambdaFunction: ResourceHandler = {
     return usesOf(conf, ref.arn);
   },
 
+  /**
+   * What the plan needs: the function (GetFunction: configuration, role, log group, tags) and its event
+   * source mappings (removed with it). The rest of its configuration is read for the backup only.
+   */
   async describe(ref, ctx) {
     const s = await sdk();
     const client = await lambda(ctx, ref);
     const FunctionName = ref.arn;
-    const fn = await describeOrGone(NOT_FOUND, () => client.send(new s.GetFunctionCommand({ FunctionName })));
-    if (fn === GONE) return GONE;
     // List calls take the name: for an ARN, moto answers [] (mappings) or not-found (aliases).
-    const name = ref.name;
-    const [tags, eventSourceMappings, policy, aliases, versions, functionUrl, concurrency] = await Promise.all([
-      // GetFunction returns Tags only to callers allowed lambda:ListTags: ask ListTags itself, so that a
-      // denial is a read failure, never "no tags".
-      client.send(new s.ListTagsCommand({ Resource: ref.arn })),
-      mappingsOf(client, name),
+    // Side by side; the mappings' answer counts only for a function that exists.
+    const [read, listed] = await Promise.allSettled([
+      describeOrGone(NOT_FOUND, () => client.send(new s.GetFunctionCommand({ FunctionName }))),
+      mappingsOf(client, ref.name),
+    ]);
+    if (read.status === 'rejected') throw read.reason;
+    const fn = read.value;
+    if (fn === GONE) return GONE;
+    if (listed.status === 'rejected') throw listed.reason;
+    const eventSourceMappings = listed.value;
+    // GetFunction returns Tags only to callers allowed lambda:ListTags, and none for a function without
+    // any: only then is ListTags asked, so that a denial is a read failure, never "no tags".
+    const tags = fn.Tags && Object.keys(fn.Tags).length > 0 ? fn.Tags : (await client.send(new s.ListTagsCommand({ Resource: ref.arn }))).Tags;
+    return {
+      tags: tags ?? {},
+      config: { ...withoutMetadata(fn), EventSourceMappings: eventSourceMappings },
+      uses: fn.Configuration ? usesOf(fn.Configuration, ref.arn) : [],
+      // Its log group is its own (a group several functions share stays while one that stays writes to it).
+      ...(fn.Configuration && logGroupOf(fn.Configuration, ref.arn) ? { ownLogGroup: logGroupOf(fn.Configuration, ref.arn) } : {}),
+    };
+  },
+
+  /** What re-creating it needs beyond the plan's reads: its resource policy, aliases, versions, URL, concurrency. */
+  async backupDetails(r, ctx) {
+    const s = await sdk();
+    const client = await lambda(ctx, r.ref);
+    const FunctionName = r.ref.arn;
+    const name = r.ref.name;
+    const [policy, aliases, versions, functionUrl, concurrency] = await Promise.all([
       optional(NOT_FOUND, () => client.send(new s.GetPolicyCommand({ FunctionName }))),
       every(s.paginateListAliases({ client, pageSize: ALIAS_PAGE }, { FunctionName: name }), (p) => p.Aliases),
       every(s.paginateListVersionsByFunction({ client, pageSize: VERSION_PAGE }, { FunctionName: name }), (p) => p.Versions),
@@ -138,20 +163,12 @@ export const lambdaFunction: ResourceHandler = {
       client.send(new s.GetFunctionConcurrencyCommand({ FunctionName })),
     ]);
     return {
-      tags: tags.Tags ?? {},
-      config: {
-        ...withoutMetadata(fn),
-        EventSourceMappings: eventSourceMappings,
-        Policy: policy ? parseDocument(policy.Policy as string | undefined) : null,
-        Aliases: aliases,
-        // $LATEST is the function itself; the published versions are what the backup must name.
-        Versions: versions.filter((v) => v.Version !== '$LATEST'),
-        FunctionUrlConfig: functionUrl,
-        Concurrency: concurrency.ReservedConcurrentExecutions === undefined ? null : withoutMetadata(concurrency),
-      },
-      uses: fn.Configuration ? usesOf(fn.Configuration, ref.arn) : [],
-      // Its log group is its own (a group several functions share stays while one that stays writes to it).
-      ...(fn.Configuration && logGroupOf(fn.Configuration, ref.arn) ? { ownLogGroup: logGroupOf(fn.Configuration, ref.arn) } : {}),
+      Policy: policy ? parseDocument(policy.Policy as string | undefined) : null,
+      Aliases: aliases,
+      // $LATEST is the function itself; the published versions are what the backup must name.
+      Versions: versions.filter((v) => v.Version !== '$LATEST'),
+      FunctionUrlConfig: functionUrl,
+      Concurrency: concurrency.ReservedConcurrentExecutions === undefined ? null : withoutMetadata(concurrency),
     };
   },
 

@@ -436,37 +436,42 @@ export const s3Bucket: ResourceHandler = {
         const c = o?.ObjectLockConfiguration as { ObjectLockEnabled?: string; Rule?: { DefaultRetention?: { Mode?: string } } } | undefined;
         return c?.ObjectLockEnabled === 'Enabled' && c.Rule?.DefaultRetention?.Mode !== 'COMPLIANCE';
       });
-      const [tags, policy, versioning, lifecycle, encryption, publicAccessBlock, cors, lock, ownershipControls, notifications, contents] =
-        await Promise.all([
-          bucketTags(client, Bucket),
-          optional(['NoSuchBucketPolicy'], () => client.send(new s.GetBucketPolicyCommand({ Bucket }))),
-          client.send(new s.GetBucketVersioningCommand({ Bucket })).then(withoutMetadata),
-          optional(['NoSuchLifecycleConfiguration'], () => client.send(new s.GetBucketLifecycleConfigurationCommand({ Bucket }))),
-          optional(['ServerSideEncryptionConfigurationNotFoundError'], () => client.send(new s.GetBucketEncryptionCommand({ Bucket }))),
-          optional(['NoSuchPublicAccessBlockConfiguration'], () => client.send(new s.GetPublicAccessBlockCommand({ Bucket }))),
-          optional(['NoSuchCORSConfiguration'], () => client.send(new s.GetBucketCorsCommand({ Bucket }))),
-          objectLock,
-          optional(['OwnershipControlsNotFoundError'], () => client.send(new s.GetBucketOwnershipControlsCommand({ Bucket }))),
-          client.send(new s.GetBucketNotificationConfigurationCommand({ Bucket })).then(withoutMetadata),
-          countContents(client, Bucket, lockEnabled),
-        ]);
+      // What the plan needs: the tags, what can block the delete (policy, versioning's MFA delete, Object
+      // Lock) and what it removes (the versions). The rest is read for the backup only (backupDetails).
+      const [tags, policy, versioning, lock, contents] = await Promise.all([
+        bucketTags(client, Bucket),
+        optional(['NoSuchBucketPolicy'], () => client.send(new s.GetBucketPolicyCommand({ Bucket }))),
+        client.send(new s.GetBucketVersioningCommand({ Bucket })).then(withoutMetadata),
+        objectLock,
+        countContents(client, Bucket, lockEnabled),
+      ]);
       const config = {
         Bucket,
         Region: region,
         Tags: tags,
         Policy: policy ? parseDocument(policy.Policy as string | undefined) : null,
         Versioning: versioning,
-        Lifecycle: lifecycle,
-        Encryption: encryption,
-        PublicAccessBlock: publicAccessBlock,
-        Cors: cors,
         ObjectLock: lock,
-        OwnershipControls: ownershipControls,
-        Notifications: notifications,
         Contents: contents,
       };
       return { tags, config, uses: [], region };
     });
+  },
+
+  /** What re-creating it needs beyond the plan's reads: lifecycle, encryption, access, CORS, ownership, notifications. */
+  async backupDetails(r, ctx) {
+    const s = await sdk();
+    const Bucket = r.ref.name;
+    const client = await s3(ctx, r.described.region ?? r.ref.region);
+    const [lifecycle, encryption, publicAccessBlock, cors, ownershipControls, notifications] = await Promise.all([
+      optional(['NoSuchLifecycleConfiguration'], () => client.send(new s.GetBucketLifecycleConfigurationCommand({ Bucket }))),
+      optional(['ServerSideEncryptionConfigurationNotFoundError'], () => client.send(new s.GetBucketEncryptionCommand({ Bucket }))),
+      optional(['NoSuchPublicAccessBlockConfiguration'], () => client.send(new s.GetPublicAccessBlockCommand({ Bucket }))),
+      optional(['NoSuchCORSConfiguration'], () => client.send(new s.GetBucketCorsCommand({ Bucket }))),
+      optional(['OwnershipControlsNotFoundError'], () => client.send(new s.GetBucketOwnershipControlsCommand({ Bucket }))),
+      client.send(new s.GetBucketNotificationConfigurationCommand({ Bucket })).then(withoutMetadata),
+    ]);
+    return { Lifecycle: lifecycle, Encryption: encryption, PublicAccessBlock: publicAccessBlock, Cors: cors, OwnershipControls: ownershipControls, Notifications: notifications };
   },
 
   blocked(r) {

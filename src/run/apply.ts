@@ -8,7 +8,7 @@ import type { CallTotals, CostTotals, Outcome, Report, Summary } from '../model.
 import { applySelection, type PlanDocument, type PlanItem } from '../plan/document.js';
 import { childPhrases } from '../plan/children.js';
 import { savings } from '../plan/cost.js';
-import type { Artifact } from '../resources/handler.js';
+import { clientOf, type Artifact } from '../resources/handler.js';
 import type { ConfirmSummary, ProgressEvent, ProgressResource } from '../ui/ui.js';
 import { timing } from '../timing.js';
 import { TOOL } from '../version.js';
@@ -165,6 +165,8 @@ export async function applyPhase(env: RunEnv, gathered: Gathered, opts: ApplyOpt
   let files: RunFiles;
   let runId: string;
   let journal: Journal;
+  /** Items whose backup could not be completed (their backup-only configuration unreadable): not deleted. */
+  const refused = new Map<string, string>();
   if (opts.resume) {
     ({ files, runId } = opts.resume);
     journal = await Journal.reopen(files.journal, runId);
@@ -172,18 +174,26 @@ export async function applyPhase(env: RunEnv, gathered: Gathered, opts: ApplyOpt
   } else {
     runId = randomUUID();
     files = runFiles(opts.backupDir, doc.account, runId, new Date());
-    const resources = await Promise.all(
-      selection.delete.map(async (i) => ({
-        arn: i.ref.arn,
-        type: i.ref.type,
-        region: i.ref.region,
-        name: i.ref.name,
-        tags: i.tags,
-        // As read live: the plan's copy has its secret values replaced, the backup needs them.
-        config: gathered.live.get(i.ref.arn)?.described.config ?? i.config,
-        artifacts: await artifactsOf(env, gathered, i),
-      })),
+    const read = await Promise.all(
+      selection.delete.map(async (i) => {
+        const [details, artifacts] = await Promise.all([detailsOf(env, gathered, i), artifactsOf(env, gathered, i)]);
+        if ('error' in details) {
+          refused.set(i.ref.arn, details.error);
+          return undefined;
+        }
+        return {
+          arn: i.ref.arn,
+          type: i.ref.type,
+          region: i.ref.region,
+          name: i.ref.name,
+          tags: i.tags,
+          // As read live: the plan's copy has its secret values replaced, the backup needs them.
+          config: { ...(gathered.live.get(i.ref.arn)?.described.config ?? i.config), ...details.config },
+          artifacts,
+        };
+      }),
     );
+    const resources = read.filter((r) => r !== undefined);
     const written = await writeBackup(files, { format: 'nova-cleanup-backup', version: 2, runId, createdAt: new Date().toISOString(), plan: doc }, resources, { redact: opts.redact });
     ui.info(`Backup of ${written.resources.length} resource${written.resources.length === 1 ? '' : 's'} written to ${files.backup}`);
     journal = await Journal.create(files.journal, runId);
@@ -205,6 +215,7 @@ export async function applyPhase(env: RunEnv, gathered: Gathered, opts: ApplyOpt
       throughput: env.throughput,
       filters: opts.tagsForRecheck,
       journal,
+      refused,
       signal: env.signal,
       onEvent: (e) => ui.progress(progressOf(e, resource)),
     });
@@ -254,6 +265,22 @@ export function progressOf(e: ExecEvent, resource: (i: PlanItem) => ProgressReso
         ...(o.removed?.length ? { removed: o.removed } : {}),
       };
     }
+  }
+}
+
+/**
+ * The configuration only the backup needs (`backupDetails`), read now that the item is to be deleted, in
+ * its service's read lane; or why it could not be read (then the item is not deleted).
+ */
+async function detailsOf(env: RunEnv, gathered: Gathered, item: PlanItem): Promise<{ config: Record<string, unknown> } | { error: string }> {
+  const handler = env.registry.byType(item.ref.type);
+  const lr = gathered.live.get(item.ref.arn);
+  if (!handler?.backupDetails || !lr) return { config: {} };
+  const backupDetails = handler.backupDetails.bind(handler);
+  try {
+    return { config: await env.throughput.run(clientOf(handler), lr.described.region ?? item.ref.region, 'read', () => backupDetails(lr, env.ctx)) };
+  } catch (err) {
+    return { error: `not deleted: its configuration for the backup could not be read (${describeError(err)})` };
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
@@ -88,6 +88,34 @@ describeWithMoto('faults: denied deletes, a bucket policy that denies, expired c
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/blocked/);
     expect(others(r.report, 's3:bucket').map((o) => o.status)).toEqual(Array(world.tagged.length - 1).fill('deleted'));
+  });
+
+  it('the reads only the backup needs: none in a dry run; one denied keeps its bucket (failed, untouched, out of the backup); the rest goes; exit 1', async () => {
+    const backupOnly = ['GetBucketLifecycleConfiguration', 'GetBucketCors', 'GetBucketEncryption', 'GetFunctionConcurrency', 'ListAliases', 'GetPolicy'];
+    const dry = await timed('dry run', [...args(), '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(proxy.requests().filter((q) => backupOnly.includes(q.operation) && q.service !== 'iam')).toEqual([]);
+    proxy.clear();
+
+    const bucket = 'nova-demo-artifacts';
+    const before = (await snapshot(moto().url)).buckets;
+    const deny = proxy.deny('GetBucketLifecycleConfiguration', bucket);
+    const r = await timed('GetBucketLifecycleConfiguration denied', args());
+    expect(deny.hits).toBe(1);
+    expect(r.code).toBe(1);
+    const outcome = r.report.resources.find((o) => o.arn === `arn:aws:s3:::${bucket}`);
+    expect(outcome).toMatchObject({ status: 'failed', rule: 'unreadable' });
+    expect(outcome?.error).toMatch(/^not deleted: its configuration for the backup could not be read \(.*AccessDenied/);
+    expect(proxy.mutating().filter((q) => q.service === 's3').map((q) => q.operation)).toEqual([]);
+    expect((await snapshot(moto().url)).buckets).toEqual(before);
+    expect(others(r.report, 's3:bucket').map((o) => o.status)).toEqual(Array(world.tagged.length - 1).fill('deleted'));
+    // The backup holds what was deleted, with what only it needs (the function's backup-only reads).
+    const backup = JSON.parse(await readFile((await journalIn()).replace(/\.journal\.ndjson$/, '.json'), 'utf8')) as { resources: { arn: string; type: string; config: Record<string, unknown> }[] };
+    expect(backup.resources.map((e) => e.arn)).not.toContain(`arn:aws:s3:::${bucket}`);
+    const fn = backup.resources.find((e) => e.type === 'lambda:function');
+    expect(fn?.config).toHaveProperty('Aliases');
+    expect(fn?.config).toHaveProperty('Concurrency');
+    expect(fn?.config).toHaveProperty('EventSourceMappings');
   });
 
   it('credentials that expire mid-run: no new delete starts, the report says what was not started, exit 1, stderr names the next step', async () => {

@@ -228,6 +228,29 @@ describe('execute: dependency order', () => {
     expect(outcomes.cb?.reason).toContain('fake:endpoint b');
     expect(cfg.called('currentTags')).toEqual([CA]);
   });
+
+  it('fails a refused item (its backup incomplete) without touching it, and does not attempt what it uses', async () => {
+    const A = arnOf('fake:endpoint', 'a');
+    const B = arnOf('fake:endpoint', 'b');
+    const CA = arnOf('fake:config', 'ca');
+    const CB = arnOf('fake:config', 'cb');
+    const ep = fakeHandler({ type: 'fake:endpoint' });
+    const cfg = fakeHandler({ type: 'fake:config' });
+    const refused = new Map([[B, 'not deleted: its configuration for the backup could not be read (AccessDenied)']]);
+
+    const outcomes = byName(
+      await run(plan(planNode(A, 'fake:endpoint', [CA]), planNode(B, 'fake:endpoint', [CB]), planNode(CA, 'fake:config'), planNode(CB, 'fake:config')), [ep, cfg], { refused }),
+    );
+
+    expect(outcomes.a).toMatchObject({ status: 'deleted' });
+    expect(outcomes.ca).toMatchObject({ status: 'deleted' });
+    expect(outcomes.b).toMatchObject({ status: 'failed', rule: 'unreadable', error: refused.get(B) });
+    expect(outcomes.cb).toMatchObject({ status: 'skipped', rule: 'not-attempted' });
+    // Neither its tags nor its delete were asked for.
+    expect(ep.called('currentTags')).toEqual([A]);
+    expect(ep.called('delete')).toEqual([A]);
+    expect(cfg.called('delete')).toEqual([CA]);
+  });
 });
 
 // ─── Concurrency ─────────────────────────────────────────────────────────────────────────────────

@@ -116,17 +116,37 @@ describe('lambda:function', () => {
   });
 
   describe('describe', () => {
-    it('reads configuration, tags, mappings, policy, aliases, versions, URL, concurrency, the role and the log group', async () => {
+    it('reads for the plan only the function (configuration, tags, role, log group) and its mappings', async () => {
       lambda.on(GetFunctionCommand, { FunctionName: ARN }).resolves({
         Configuration: { FunctionName: 'nova-fn', FunctionArn: ARN, Role: ROLE, Runtime: 'python3.12', CodeSha256: 'abc=' },
         Code: { RepositoryType: 'S3', Location: 'https://presigned.example/x' },
-        Tags: { stale: 'GetFunction tags are not used' },
+        Tags: { project: 'nova' },
         $metadata: {},
       });
-      lambda.on(ListTagsCommand, { Resource: ARN }).resolves({ Tags: { project: 'nova' } });
       lambda.on(ListEventSourceMappingsCommand)
         .resolvesOnce({ EventSourceMappings: [{ UUID: 'm1', State: 'Enabled' }], NextMarker: 'p2' })
         .resolvesOnce({ EventSourceMappings: [{ UUID: 'm2', State: 'Enabled' }] });
+
+      const d = await handler.describe(ref(), ctx());
+      if (d === GONE) throw new Error('expected a description');
+      // GetFunction's own tags: no ListTags.
+      expect(d.tags).toEqual({ project: 'nova' });
+      expect(d.uses).toEqual([ROLE, GROUP]);
+      expect(d.config).toMatchObject({
+        Configuration: { FunctionName: 'nova-fn', Role: ROLE, CodeSha256: 'abc=' },
+        Code: { RepositoryType: 'S3' },
+        EventSourceMappings: [{ UUID: 'm1' }, { UUID: 'm2' }],
+      });
+      expect(d.config).not.toHaveProperty('$metadata');
+      // What only the backup needs is not read for the plan.
+      for (const key of ['Policy', 'Aliases', 'Versions', 'FunctionUrlConfig', 'Concurrency']) expect(d.config).not.toHaveProperty(key);
+      expect(commandOrder().sort()).toEqual(['GetFunction', 'ListEventSourceMappings', 'ListEventSourceMappings']);
+      // List calls go by name, at their maximum page size.
+      expect(lambda).toHaveReceivedNthSpecificCommandWith(1, ListEventSourceMappingsCommand, { FunctionName: 'nova-fn', MaxItems: 100 });
+      expect(lambda).toHaveReceivedNthSpecificCommandWith(2, ListEventSourceMappingsCommand, { FunctionName: 'nova-fn', MaxItems: 100, Marker: 'p2' });
+    });
+
+    it('reads for the backup its policy, aliases, versions, URL and concurrency', async () => {
       lambda.on(GetPolicyCommand).resolves({ Policy: '{"Version":"2012-10-17","Statement":[{"Sid":"s3"}]}', RevisionId: 'r1' });
       lambda.on(ListAliasesCommand).resolves({ Aliases: [{ Name: 'live', FunctionVersion: '1' }] });
       lambda.on(ListVersionsByFunctionCommand)
@@ -135,26 +155,17 @@ describe('lambda:function', () => {
       lambda.on(GetFunctionUrlConfigCommand).resolves({ FunctionUrl: 'https://x.lambda-url.us-east-1.on.aws/', AuthType: 'AWS_IAM', $metadata: {} });
       lambda.on(GetFunctionConcurrencyCommand).resolves({ ReservedConcurrentExecutions: 5, $metadata: {} });
 
-      const d = await handler.describe(ref(), ctx());
-      if (d === GONE) throw new Error('expected a description');
-      expect(d.tags).toEqual({ project: 'nova' });
-      expect(d.uses).toEqual([ROLE, GROUP]);
-      expect(d.config).toMatchObject({
-        Configuration: { FunctionName: 'nova-fn', Role: ROLE, CodeSha256: 'abc=' },
-        Code: { RepositoryType: 'S3' },
-        EventSourceMappings: [{ UUID: 'm1' }, { UUID: 'm2' }],
+      const details = await handler.backupDetails?.(live(), ctx());
+      expect(details).toMatchObject({
         Policy: { Version: '2012-10-17', Statement: [{ Sid: 's3' }] },
         Aliases: [{ Name: 'live' }],
         FunctionUrlConfig: { AuthType: 'AWS_IAM' },
         Concurrency: { ReservedConcurrentExecutions: 5 },
       });
-      expect(d.config.Versions).toEqual([{ Version: '1', CodeSha256: 'v1=' }, { Version: '2' }]);
-      expect(d.config).not.toHaveProperty('$metadata');
-      expect(d.config.FunctionUrlConfig).not.toHaveProperty('$metadata');
-      expect(d.config.Concurrency).not.toHaveProperty('$metadata');
+      expect(details?.Versions).toEqual([{ Version: '1', CodeSha256: 'v1=' }, { Version: '2' }]);
+      expect(details?.FunctionUrlConfig).not.toHaveProperty('$metadata');
+      expect(details?.Concurrency).not.toHaveProperty('$metadata');
       // List calls go by name, at their maximum page size; the Get calls by ARN.
-      expect(lambda).toHaveReceivedNthSpecificCommandWith(1, ListEventSourceMappingsCommand, { FunctionName: 'nova-fn', MaxItems: 100 });
-      expect(lambda).toHaveReceivedNthSpecificCommandWith(2, ListEventSourceMappingsCommand, { FunctionName: 'nova-fn', MaxItems: 100, Marker: 'p2' });
       expect(lambda).toHaveReceivedCommandWith(ListAliasesCommand, { FunctionName: 'nova-fn', MaxItems: 10_000 });
       expect(lambda).toHaveReceivedNthSpecificCommandWith(2, ListVersionsByFunctionCommand, { FunctionName: 'nova-fn', MaxItems: 10_000, Marker: 'v2' });
       expect(lambda).toHaveReceivedCommandWith(GetPolicyCommand, { FunctionName: ARN });
@@ -162,15 +173,18 @@ describe('lambda:function', () => {
       expect(lambda).toHaveReceivedCommandWith(GetFunctionConcurrencyCommand, { FunctionName: ARN });
     });
 
-    it('records an absent policy, URL and reserved concurrency as null', async () => {
+    it('records an absent policy, URL and reserved concurrency as null in the backup', async () => {
       lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' } });
       quietSubReads();
       const d = await handler.describe(ref(), ctx());
       if (d === GONE) throw new Error('expected a description');
-      expect(d.config).toMatchObject({ Policy: null, FunctionUrlConfig: null, Concurrency: null, EventSourceMappings: [], Aliases: [], Versions: [] });
+      expect(d.config).toMatchObject({ EventSourceMappings: [] });
       // No role: its log group only.
       expect(d.uses).toEqual([GROUP]);
+      // GetFunction said no tags: ListTags confirms it.
       expect(d.tags).toEqual({});
+      expect(commandOrder()).toContain('ListTags');
+      expect(await handler.backupDetails?.(live(), ctx())).toMatchObject({ Policy: null, FunctionUrlConfig: null, Concurrency: null, Aliases: [], Versions: [] });
     });
 
     it('describes the group its LoggingConfig names as the one it uses', async () => {
@@ -183,32 +197,34 @@ describe('lambda:function', () => {
     });
 
     it('takes only the named error as "no URL": any other answer is a read failure', async () => {
-      lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' } });
       quietSubReads();
       lambda.on(GetFunctionUrlConfigCommand).rejects(awsError('UnknownError', 'Not Found', 404));
-      await expect(handler.describe(ref(), ctx())).rejects.toThrow('Not Found');
+      await expect(handler.backupDetails?.(live(), ctx())).rejects.toThrow('Not Found');
     });
 
-    it('reads tags with ListTags, so that a denial is an error rather than "no tags"', async () => {
-      lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' }, Tags: { project: 'nova' } });
+    it('asks ListTags when GetFunction gives no tags, so that a denial is an error rather than "no tags"', async () => {
+      lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' } });
       quietSubReads();
       lambda.on(ListTagsCommand).rejects(awsError('AccessDeniedException', 'not allowed: lambda:ListTags', 403));
       await expect(handler.describe(ref(), ctx())).rejects.toThrow('lambda:ListTags');
     });
 
-    it('lets a denied sub-read through', async () => {
-      lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' } });
+    it('lets a denied read through: the mappings for the plan, the policy for the backup', async () => {
+      lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'nova-fn' }, Tags: { project: 'nova' } });
       quietSubReads();
+      lambda.on(ListEventSourceMappingsCommand).rejects(awsError('AccessDeniedException', 'not authorized to ListEventSourceMappings', 403));
+      await expect(handler.describe(ref(), ctx())).rejects.toThrow('not authorized to ListEventSourceMappings');
       lambda.on(GetPolicyCommand).rejects(awsError('AccessDeniedException', 'not authorized to GetPolicy', 403));
-      await expect(handler.describe(ref(), ctx())).rejects.toThrow('not authorized to GetPolicy');
+      await expect(handler.backupDetails?.(live(), ctx())).rejects.toThrow('not authorized to GetPolicy');
     });
 
-    it('reports a function that no longer exists as gone, without the sub-reads', async () => {
+    it('reports a function that no longer exists as gone, whatever its mappings listing said', async () => {
       lambda.on(GetFunctionCommand).rejects(notFound());
+      lambda.on(ListEventSourceMappingsCommand).rejects(notFound());
       lambda.on(ListTagsCommand).rejects(notFound());
       expect(await handler.describe(ref(), ctx())).toBe(GONE);
       expect(await handler.currentTags(ref(), ctx())).toBe(GONE);
-      expect(commandOrder()).toEqual(['GetFunction', 'ListTags']);
+      expect(commandOrder().sort()).toEqual(['GetFunction', 'ListEventSourceMappings', 'ListTags']);
     });
 
     it('does not take a throttle for gone', async () => {
@@ -233,6 +249,7 @@ describe('lambda:function', () => {
     await handler.readUses?.(ref(), ctx());
     await handler.describe(ref(), ctx());
     await handler.currentTags(ref(), ctx());
+    await handler.backupDetails?.(live(), ctx());
     await handler.artifacts?.(live({ config: { Configuration: { PackageType: 'Zip' } } }), ctx());
     const sent = new Set(commandOrder());
     expect(sent.size).toBeGreaterThanOrEqual(10);

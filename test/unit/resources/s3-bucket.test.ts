@@ -201,20 +201,34 @@ describe('s3:bucket', () => {
       expect(d.region).toBe('eu-west-1');
       expect(d.tags).toEqual({ project: 'nova' });
       expect(d.uses).toEqual([]);
+      // For the plan: what can block its delete and what the delete removes, nothing else.
       expect(d.config).toEqual({
         Bucket: 'nova-data',
         Region: 'eu-west-1',
         Tags: { project: 'nova' },
         Policy: { Version: '2012-10-17', Statement: [] },
         Versioning: { Status: 'Enabled' },
+        ObjectLock: null,
+        Contents: { versions: 0, deleteMarkers: 0, bytes: 0, multipartUploads: 0 },
+      });
+      expect(commandNames().sort()).toEqual([
+        'GetBucketPolicyCommand',
+        'GetBucketTaggingCommand',
+        'GetBucketVersioningCommand',
+        'GetObjectLockConfigurationCommand',
+        'HeadBucketCommand',
+        'ListMultipartUploadsCommand',
+        'ListObjectVersionsCommand',
+      ].map((n) => n.replace(/Command$/, '')));
+      // For the backup, in the home region: the rest of its configuration.
+      const details = await handler.backupDetails?.(liveFor(handler, ARN, { config: d.config, region: d.region }), ctx());
+      expect(details).toEqual({
         Lifecycle: null,
         Encryption: null,
         PublicAccessBlock: null,
         Cors: null,
-        ObjectLock: null,
         OwnershipControls: null,
         Notifications: { EventBridgeConfiguration: {} },
-        Contents: { versions: 0, deleteMarkers: 0, bytes: 0, multipartUploads: 0 },
       });
       // Only HeadBucket goes to the region discovery found it in; everything else to the home region.
       const regions = await Promise.all(
@@ -223,6 +237,7 @@ describe('s3:bucket', () => {
       expect(regions.filter(([, r]) => r === 'us-east-1').map(([n]) => n)).toEqual(['HeadBucketCommand']);
       expect(regions.filter(([n]) => n === 'GetBucketTaggingCommand')).toEqual([['GetBucketTaggingCommand', 'eu-west-1']]);
       expect(regions.filter(([n]) => n === 'ListObjectVersionsCommand')).toEqual([['ListObjectVersionsCommand', 'eu-west-1']]);
+      expect(regions.filter(([n]) => n === 'GetBucketCorsCommand')).toEqual([['GetBucketCorsCommand', 'eu-west-1']]);
     });
 
     it('counts versions, delete markers, bytes and incomplete uploads over every page', async () => {
@@ -271,7 +286,9 @@ describe('s3:bucket', () => {
     it('does not take an unnamed 404 for an absent configuration', async () => {
       noConfiguration();
       s3.on(GetBucketNotificationConfigurationCommand).rejects(awsError('UnknownError', 'odd answer', 404));
-      await expect(handler.describe(ref(), ctx())).rejects.toThrow('odd answer');
+      await expect(handler.backupDetails?.(live({}), ctx())).rejects.toThrow('odd answer');
+      s3.on(GetBucketPolicyCommand).rejects(awsError('UnknownError', 'odd policy answer', 404));
+      await expect(handler.describe(ref(), ctx())).rejects.toThrow('odd policy answer');
     });
 
     it('with Object Lock enabled, finds the versions under a future retention (any mode) or a legal hold', async () => {
@@ -351,6 +368,7 @@ describe('s3:bucket', () => {
       s3.on(ListObjectVersionsCommand).resolves({ Versions: versions(0, 1), DeleteMarkers: [{ Key: 'm', VersionId: 'dm' }], IsTruncated: false });
       await described();
       await handler.currentTags(ref(), ctx());
+      await handler.backupDetails?.(live({}), ctx());
       const sent = new Set(commandNames());
       expect(sent.size).toBe(15);
       for (const op of sent) expect(handler.reads).toContain(op);
