@@ -35,6 +35,11 @@ export class Listings {
     return p;
   }
 
+  /** The listing of a type in a region if it has been started, else undefined (never starts one). */
+  peek(type: string, region: string): Promise<Listed[]> | undefined {
+    return this.lists.get(`${type}|${region}`);
+  }
+
   /** What each owner of the type in the region owns (`listOwned`, from the same listing). */
   listOwned(h: ResourceHandler, region: string): Promise<{ readonly arn: string; readonly owns: readonly string[] }[]> {
     const key = `${h.type}|${region}`;

@@ -15,6 +15,12 @@ export interface HandlerContext {
    * the progress display can say it. Best effort: it never throws, and a handler may ignore it.
    */
   readonly progress?: ((p: DeleteProgress) => void) | undefined;
+  /**
+   * The run's listing of a type in a region, if the run has already started it (each is read once per
+   * run): a handler may take from it what it would otherwise read one resource at a time (a role's ARN
+   * from its name). Undefined when there is none yet: read it the usual way.
+   */
+  readonly listed?: ((type: string, region: string) => Promise<readonly Listed[]> | undefined) | undefined;
 }
 
 /**
@@ -117,6 +123,8 @@ export interface Listed {
   readonly tags?: Tags | undefined;
   /** What it uses, when the list call says so (Lambda's ListFunctions gives each Role); else it is read with `readUses`. */
   readonly uses?: readonly string[] | undefined;
+  /** Its unique id, when the list call gives one (IAM's RoleId: a role re-created under the same name has another). */
+  readonly id?: string | undefined;
   /** What it owns, when the list call says so (a provisioned product's stack); owner types only. */
   readonly owns?: readonly string[] | undefined;
 }

@@ -4,7 +4,7 @@ import { lastSegment, parseArn } from '../aws/arn.js';
 import type { Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
 import { describeOrGone, onResource, parseDocument, unlessGone } from './common.js';
-import { GONE, type Child, type Listed, type LiveResource, type ResourceHandler } from './handler.js';
+import { GONE, type Child, type HandlerContext, type Listed, type LiveResource, type ResourceHandler } from './handler.js';
 import { CUSTOMER_POLICY_ARN, IAM_CONCURRENCY, IAM_NOT_FOUND, IAM_PAGE, iamClient, runEach, tagList } from './iam-common.js';
 
 const sdk = () => import('@aws-sdk/client-iam');
@@ -67,15 +67,27 @@ async function withDocuments(client: IAMClient, PolicyArn: string, versions: rea
   return read.flat();
 }
 
-/** The roles' ARNs (GetRole); a role deleted since the listing uses nothing and is left out. */
-async function withArns(client: IAMClient, roles: Entities['PolicyRoles']): Promise<RoleEntity[]> {
+/**
+ * The roles' ARNs: from the run's ListRoles when it has one (the same name and RoleId), else GetRole; a
+ * role deleted since the listing uses nothing and is left out.
+ */
+async function withArns(client: IAMClient, roles: Entities['PolicyRoles'], listed: readonly Listed[]): Promise<RoleEntity[]> {
   const { GetRoleCommand } = await sdk();
+  const byId = new Map(listed.flatMap((l) => (l.id ? [[l.id, l.arn] as const] : [])));
   const read = await pLimit(IAM_CONCURRENCY).map(roles, async ({ RoleName, RoleId }) => {
     if (!RoleName) return [];
+    const arn = RoleId ? byId.get(RoleId) : undefined;
+    if (arn && lastSegment(parseArn(arn)?.resource ?? '') === RoleName) return [{ RoleName, RoleId, Arn: arn }];
     const got = await describeOrGone(IAM_NOT_FOUND, () => client.send(new GetRoleCommand({ RoleName })));
     return got === GONE || !got.Role?.Arn ? [] : [{ RoleName, RoleId, Arn: got.Role.Arn }];
   });
   return read.flat();
+}
+
+/** The run's listing of roles, when it has read one (a failed listing: none, GetRole instead). */
+async function listedRoles(ctx: HandlerContext, region: string): Promise<readonly Listed[]> {
+  const listing = ctx.listed?.('iam:role', region);
+  return listing ? listing.catch(() => []) : [];
 }
 
 const planned = (r: LiveResource) => {
@@ -135,14 +147,21 @@ export const iamPolicy: ResourceHandler = {
     // A not-found here is a policy deleted since GetPolicy.
     const more = await describeOrGone(IAM_NOT_FOUND, () => Promise.all([hint?.tags ?? policyTags(client, PolicyArn), versionsOf(client, PolicyArn), entitiesOf(client, PolicyArn)]));
     if (more === GONE) return GONE;
-    const [tags, listed, entities] = more;
-    const [versions, roles] = await Promise.all([withDocuments(client, PolicyArn, listed), withArns(client, entities.PolicyRoles)]);
+    const [tags, versions, entities] = more;
+    const roles = await withArns(client, entities.PolicyRoles, await listedRoles(ctx, ref.region));
     return {
       tags,
       config: { Policy: got.Policy, Versions: versions, Entities: { ...entities, PolicyRoles: roles }, Tags: tags },
       uses: [],
       usedBy: { types: ['iam:role'], arns: roles.map((r) => r.Arn) },
     };
+  },
+
+  /** Each version's document (GetPolicyVersion), for the backup and `restore`: the plan needs only their ids. */
+  async backupDetails(r, ctx) {
+    const client = await iamClient(ctx, r.ref.region);
+    const versions = (r.described.config as PolicyConfig).Versions ?? [];
+    return { Versions: await withDocuments(client, r.ref.arn, versions) };
   },
 
   protect(r) {

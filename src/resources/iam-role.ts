@@ -171,7 +171,7 @@ export const iamRole: ResourceHandler = {
     const client = await iamClient(ctx, region);
     const roles: Listed[] = [];
     for await (const page of paginateListRoles({ client, pageSize: IAM_PAGE }, {})) {
-      for (const r of page.Roles ?? []) if (r.Arn) roles.push({ arn: r.Arn });
+      for (const r of page.Roles ?? []) if (r.Arn) roles.push({ arn: r.Arn, ...(r.RoleId ? { id: r.RoleId } : {}) });
     }
     return roles;
   },
@@ -197,24 +197,36 @@ export const iamRole: ResourceHandler = {
     const more = await describeOrGone(IAM_NOT_FOUND, () => Promise.all([hint?.tags ?? roleTags(client, RoleName), listAttachments(client, RoleName)]));
     if (more === GONE) return GONE;
     const [tags, { managed, inline, profiles }] = more;
-    const limit = pLimit(IAM_CONCURRENCY);
-    const [attached, inlinePolicies] = await Promise.all([
-      limit.map(managed, async (p) => ({ ...p, ...(p.PolicyArn ? await managedPolicyDocument(client, p.PolicyArn) : {}) })),
-      limit.map(inline, (PolicyName) => inlinePolicy(client, RoleName, PolicyName)),
-    ]);
     const { Role } = got;
     return {
       tags,
       config: {
         Role: { ...Role, AssumeRolePolicyDocument: parseDocument(Role?.AssumeRolePolicyDocument, { urlEncoded: true }) },
-        AttachedPolicies: attached,
-        InlinePolicies: inlinePolicies.flat(),
+        AttachedPolicies: managed,
+        InlinePolicies: inline.map((PolicyName) => ({ PolicyName })),
         InstanceProfiles: profiles,
         Tags: tags,
       },
       uses: customerManaged([...managed.map((p) => p.PolicyArn), Role?.PermissionsBoundary?.PermissionsBoundaryArn]),
       usedBy: { types: ['iam:instance-profile'], arns: attachmentsOf({ ref }, { InstanceProfiles: profiles }).profiles.map((p) => p.arn) },
     };
+  },
+
+  /**
+   * The policy documents, for the backup: each attached managed policy's default version (what the role
+   * could do; `restore` re-attaches by ARN, and one that cannot be read, an AWS-managed one in an
+   * emulator, is kept with the error instead) and each inline policy (`restore` puts it back). The plan
+   * needs only their ARNs and names.
+   */
+  async backupDetails(r, ctx) {
+    const client = await iamClient(ctx, r.ref.region);
+    const config = r.described.config as { AttachedPolicies?: readonly { PolicyArn?: string | undefined }[]; InlinePolicies?: readonly { PolicyName: string }[] };
+    const limit = pLimit(IAM_CONCURRENCY);
+    const [AttachedPolicies, inline] = await Promise.all([
+      limit.map(config.AttachedPolicies ?? [], async (p) => ({ ...p, ...(p.PolicyArn ? await managedPolicyDocument(client, p.PolicyArn) : {}) })),
+      limit.map(config.InlinePolicies ?? [], ({ PolicyName }) => inlinePolicy(client, r.ref.name, PolicyName)),
+    ]);
+    return { AttachedPolicies, InlinePolicies: inline.flat() };
   },
 
   protect(r) {

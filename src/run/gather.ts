@@ -117,7 +117,8 @@ export async function gather(env: RunEnv, sel: Selection, who: Who, source: Sour
   const { found, holds } = await reconcile({
     hits,
     registry,
-    ctx: env.ctx,
+    // Describes may take from a listing the run has already read (a policy's roles' ARNs from ListRoles).
+    ctx: { ...env.ctx, listed: (type, region) => listings.peek(type, region) },
     throughput: env.throughput,
     filters: sel.tags,
     types: sel.types,

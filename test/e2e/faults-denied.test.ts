@@ -95,6 +95,8 @@ describeWithMoto('faults: denied deletes, a bucket policy that denies, expired c
     const dry = await timed('dry run', [...args(), '--dry-run']);
     expect(dry.code).toBe(0);
     expect(proxy.requests().filter((q) => backupOnly.includes(q.operation) && q.service !== 'iam')).toEqual([]);
+    // Nor the role's policy documents (the plan needs their ARNs and names only).
+    expect(proxy.requests().filter((q) => ['GetPolicyVersion', 'GetRolePolicy'].includes(q.operation))).toEqual([]);
     proxy.clear();
 
     const bucket = 'nova-demo-artifacts';
@@ -116,6 +118,12 @@ describeWithMoto('faults: denied deletes, a bucket policy that denies, expired c
     expect(fn?.config).toHaveProperty('Aliases');
     expect(fn?.config).toHaveProperty('Concurrency');
     expect(fn?.config).toHaveProperty('EventSourceMappings');
+    // The role's, with both its policy documents.
+    const role = backup.resources.find((e) => e.type === 'iam:role');
+    expect(role?.config).toMatchObject({
+      AttachedPolicies: [{ PolicyName: 'nova-demo-s3-access', Document: { Statement: [{ Action: 's3:GetObject' }] } }],
+      InlinePolicies: [{ PolicyName: 'inline-logs', PolicyDocument: { Statement: [{ Action: 'logs:*' }] } }],
+    });
   });
 
   it('credentials that expire mid-run: no new delete starts, the report says what was not started, exit 1, stderr names the next step', async () => {

@@ -120,7 +120,7 @@ describe('iam:policy', () => {
       iam.on(GetRoleCommand, { RoleName: 'raced' }).rejects(awsError('NoSuchEntity', 'The role with name raced cannot be found.', 404));
     }
 
-    it('reads the policy, every version with its document, every page of tags and of who uses it; the roles by their ARNs', async () => {
+    it('reads the policy, its versions, every page of tags and of who uses it; the roles by their ARNs; the documents only for the backup', async () => {
       fullPolicy();
       const d = await handler.describe(ref(), ctx());
       if (d === GONE) throw new Error('expected a description');
@@ -131,8 +131,8 @@ describe('iam:policy', () => {
       expect(d.config).toEqual({
         Policy: { PolicyName: 'nova-read', Arn: ARN, Path: '/team/', DefaultVersionId: 'v2', AttachmentCount: 3 },
         Versions: [
-          { VersionId: 'v1', IsDefaultVersion: false, Document: DOC_V1 },
-          { VersionId: 'v2', IsDefaultVersion: true, Document: DOC_V2 },
+          { VersionId: 'v1', IsDefaultVersion: false },
+          { VersionId: 'v2', IsDefaultVersion: true },
         ],
         Entities: {
           PolicyRoles: [
@@ -149,7 +149,7 @@ describe('iam:policy', () => {
       expect(iam).toHaveReceivedCommandWith(ListPolicyVersionsCommand, { PolicyArn: ARN, MaxItems: 1000 });
       // IAM is called through the client of the region the ref carries (the run's first region).
       expect(await (iam.call(0).thisValue as IAMClient).config.region()).toBe('eu-west-1');
-      expect(new Set(sent())).toEqual(new Set(['GetPolicy', 'ListPolicyTags', 'ListPolicyVersions', 'GetPolicyVersion', 'ListEntitiesForPolicy', 'GetRole']));
+      expect(new Set(sent())).toEqual(new Set(['GetPolicy', 'ListPolicyTags', 'ListPolicyVersions', 'ListEntitiesForPolicy', 'GetRole']));
       expect(sent().filter((op) => !handler.reads.includes(op))).toEqual([]);
 
       // What the plan shows and checks, from that description.
@@ -160,6 +160,37 @@ describe('iam:policy', () => {
         { kind: 'role-attachment', id: 'nova-b' },
         { kind: 'policy-version', id: 'v1' },
       ]);
+
+      // The backup: every version with its document.
+      iam.resetHistory();
+      expect(await handler.backupDetails?.(r, ctx())).toEqual({
+        Versions: [
+          { VersionId: 'v1', IsDefaultVersion: false, Document: DOC_V1 },
+          { VersionId: 'v2', IsDefaultVersion: true, Document: DOC_V2 },
+        ],
+      });
+      expect(new Set(sent())).toEqual(new Set(['GetPolicyVersion']));
+    });
+
+    it("takes the roles' ARNs from the run's listing of roles (same name and RoleId); GetRole for the others", async () => {
+      fullPolicy();
+      // nova-a is listed under its RoleId; nova-b's listed RoleId is another (re-created since): read.
+      const listed = [{ arn: ROLE_A, id: 'RA' }, { arn: ROLE_B, id: 'OLD' }];
+      const asked: string[] = [];
+      const c = { ...ctx(), listed: (type: string, region: string) => (asked.push(`${type} ${region}`), Promise.resolve(listed)) };
+      const d = await handler.describe(ref(), c);
+      expect(d !== GONE && d.usedBy).toEqual({ types: ['iam:role'], arns: [ROLE_A, ROLE_B] });
+      expect(asked).toEqual(['iam:role eu-west-1']);
+      expect(iam).not.toHaveReceivedCommandWith(GetRoleCommand, { RoleName: 'nova-a' });
+      expect(iam).toHaveReceivedCommandWith(GetRoleCommand, { RoleName: 'nova-b' });
+      expect(iam).toHaveReceivedCommandWith(GetRoleCommand, { RoleName: 'raced' });
+
+      // A listing that failed: every role is read.
+      iam.resetHistory();
+      const failed = { ...ctx(), listed: () => Promise.reject(new Error('ListRoles: denied')) };
+      const again = await handler.describe(ref(), failed);
+      expect(again !== GONE && again.usedBy).toEqual({ types: ['iam:role'], arns: [ROLE_A, ROLE_B] });
+      expect(iam).toHaveReceivedCommandTimes(GetRoleCommand, 3);
     });
 
     it('uses the tags discovery read instead of reading them again', async () => {
@@ -178,9 +209,9 @@ describe('iam:policy', () => {
       const d = await handler.describe(ref(), ctx());
       if (d === GONE) throw new Error('expected a description');
       expect(d.usedBy).toEqual({ types: ['iam:role'], arns: [] });
-      // A document that is not URL-encoded JSON is kept as it came.
-      expect(d.config.Versions).toEqual([{ VersionId: 'v1', IsDefaultVersion: true, Document: '%E0%A4%A' }]);
       const r = { ref: ref(), described: d };
+      // A document that is not URL-encoded JSON is kept as it came.
+      expect(await handler.backupDetails?.(r, ctx())).toEqual({ Versions: [{ VersionId: 'v1', IsDefaultVersion: true, Document: '%E0%A4%A' }] });
       expect(handler.protect?.(r, {})).toBeUndefined();
       expect(handler.children?.(r)).toEqual([]);
       expect(iam).not.toHaveReceivedCommand(GetRoleCommand);
@@ -194,7 +225,8 @@ describe('iam:policy', () => {
       iam.on(GetPolicyVersionCommand, { VersionId: 'v2' }).resolves({ PolicyVersion: { VersionId: 'v2', IsDefaultVersion: true, Document: encoded(DOC_V2) } });
       iam.on(ListEntitiesForPolicyCommand).resolves(none);
       const d = await handler.describe(ref(), ctx());
-      expect(d !== GONE && d.config.Versions).toEqual([{ VersionId: 'v2', IsDefaultVersion: true, Document: DOC_V2 }]);
+      if (d === GONE) throw new Error('expected a description');
+      expect(await handler.backupDetails?.({ ref: ref(), described: d }, ctx())).toEqual({ Versions: [{ VersionId: 'v2', IsDefaultVersion: true, Document: DOC_V2 }] });
     });
 
     it('reports a policy that no longer exists as gone, also when it goes between GetPolicy and its listings', async () => {
