@@ -95,6 +95,32 @@ export async function reconcile(o: ReconcileOptions): Promise<Reconciled> {
   const holds: Hold[] = [];
   const put = (f: Found): void => void found.set(arnKey(f.ref.arn), f);
 
+  /**
+   * Each wave's `prefetch` per (type, region), started before its describes (which await it outside the
+   * lane, so that a describe holding a slot never waits on it). One that fails leaves every describe to
+   * read alone, and reports nothing itself: the describes do.
+   */
+  const prefetches = new Map<string, Promise<ReadonlyMap<string, unknown>>>();
+  const prefetch = (wave: readonly Hit[]): void => {
+    const groups = new Map<string, { handler: ResourceHandler; refs: ResourceRef[] }>();
+    for (const hit of wave) {
+      const handler = o.registry.forArn(hit.arn);
+      if (!handler?.prefetch || (!o.fromPlan && !typeSelected(handler.type, o.types))) continue;
+      const ref = refOf(handler, hit.arn, hit.region, home);
+      const key = `${handler.type}|${ref.region}`;
+      const g = groups.get(key) ?? { handler, refs: [] };
+      g.refs.push(ref);
+      groups.set(key, g);
+    }
+    for (const [key, { handler, refs }] of groups) {
+      const read = handler.prefetch?.bind(handler);
+      const region = refs[0]?.region;
+      if (!read || region === undefined) continue;
+      prefetches.set(key, o.throughput.run(clientOf(handler), region, 'read', () => read(refs, o.ctx)).catch(() => new Map<string, unknown>()));
+    }
+  };
+  const prefetched = async (handler: ResourceHandler, ref: ResourceRef): Promise<unknown> => (await prefetches.get(`${handler.type}|${ref.region}`))?.get(ref.arn);
+
   const check = async (hit: Hit, reported: boolean): Promise<void> => {
     const handler = o.registry.forArn(hit.arn);
     const arn = parseArn(hit.arn);
@@ -119,9 +145,9 @@ export async function reconcile(o: ReconcileOptions): Promise<Reconciled> {
     }
     let d: Described | typeof GONE;
     try {
-      d = await o.throughput.run(clientOf(handler), ref.region, 'read', () =>
-        handler.describe(ref, o.ctx, hit.liveTags ? { tags: hit.tags } : undefined),
-      );
+      const pre = handler.prefetch ? await prefetched(handler, ref) : undefined;
+      const hint = { ...(hit.liveTags ? { tags: hit.tags } : {}), ...(pre !== undefined ? { prefetched: pre } : {}) };
+      d = await o.throughput.run(clientOf(handler), ref.region, 'read', () => handler.describe(ref, o.ctx, Object.keys(hint).length ? hint : undefined));
     } catch (err) {
       put({ ref, tags: hit.tags, stays: { status: 'failed', rule: 'unreadable', reason: 'could not be read; left alone', error: `could not read it: ${describeError(err)}` }, reported: true });
       holds.push({ types: mayUse(handler), region: ref.region, by: ref.arn, reason: `${ref.type} ${ref.name} (${ref.region}), which could not be read, may use it` });
@@ -175,6 +201,7 @@ export async function reconcile(o: ReconcileOptions): Promise<Reconciled> {
   };
 
   const seen = new Set(o.hits.map((h) => arnKey(h.arn)));
+  prefetch(o.hits);
   await Promise.all(o.hits.map((hit) => check(hit, true)));
 
   // Follow references: a tagged endpoint's config, a function's role... The Tagging API lags behind (and
@@ -194,6 +221,7 @@ export async function reconcile(o: ReconcileOptions): Promise<Reconciled> {
         }
       }
       const before = new Set(found.keys());
+      prefetch(next);
       await Promise.all(next.map((hit) => check(hit, false)));
       frontier = [...found.entries()].filter(([k, f]) => !before.has(k) && !f.stays).map(([, f]) => f);
     }

@@ -90,6 +90,8 @@ export interface LiveResource {
 export interface DescribeHint {
   /** Live tags from the type's own service (never the Tagging API's, which can be stale). */
   readonly tags?: Tags | undefined;
+  /** This resource's entry of the type's `prefetch` (read moments ago, with others of its kind). */
+  readonly prefetched?: unknown;
 }
 
 /** A file the backup keeps beside itself (a deployment package), with its checksum. */
@@ -227,6 +229,14 @@ export interface ResourceHandler {
    * the type's own discovery already read (IAM's ListRoleTags): use them instead of reading them again.
    */
   describe(ref: ResourceRef, ctx: HandlerContext, hint?: DescribeHint): Promise<Described | Gone>;
+  /**
+   * Reads, for many resources of the type in one region at once, what `describe` would read one by one,
+   * where the service has a cheaper way (log groups: one paged DescribeLogGroups by their common name
+   * prefix instead of one call each). The core calls it with every resource of the type and region it is
+   * about to describe, in the type's read lane, and hands each resource's entry to `describe` as
+   * `hint.prefetched`; a resource left out of the answer (or every one, when it throws) is read alone.
+   */
+  prefetch?(refs: readonly ResourceRef[], ctx: HandlerContext): Promise<ReadonlyMap<string, unknown>>;
   /** A built-in refusal (service-linked roles, CloudFormation-owned...): a reason, or undefined. */
   protect?(r: LiveResource, settings: TypeSettings): string | undefined;
   /**

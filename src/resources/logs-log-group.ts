@@ -53,6 +53,65 @@ async function findGroup(client: CloudWatchLogsClient, name: string): Promise<Lo
   return GONE;
 }
 
+/** What a prefetch says of one group: as DescribeLogGroups listed it, or that the listing shows none of that name. */
+type Prefetched = { readonly group: LogGroup } | { readonly absent: true };
+
+/** The longest common prefix of sorted strings (of the first and last). */
+function commonPrefix(sorted: readonly string[]): string {
+  const a = sorted[0] ?? '';
+  const b = sorted[sorted.length - 1] ?? '';
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return a.slice(0, i);
+}
+
+/**
+ * The names worth listing together: grouped by their folder (`/aws/lambda/`), each group to be listed by
+ * the common prefix of its names, when it has at least `MIN_BATCH` names (fewer are read one by one).
+ */
+export function prefixGroups(names: readonly string[]): { prefix: string; names: string[] }[] {
+  const byFolder = new Map<string, string[]>();
+  for (const n of [...new Set(names)].sort()) {
+    const folder = n.slice(0, n.lastIndexOf('/') + 1);
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), n]);
+  }
+  return [...byFolder.values()].filter((g) => g.length >= MIN_BATCH).map((g) => ({ prefix: commonPrefix(g), names: g }));
+}
+/** Fewer names than this are read one call each: a listing would not be cheaper. */
+const MIN_BATCH = 3;
+
+/**
+ * One paged DescribeLogGroups by the group's prefix, for at most half as many pages as it has names (so
+ * that it never costs more than reading them one by one would, and usually a few pages in all). The
+ * results are ASCII-sorted by name (DescribeLogGroups reference): a name not met before the listing ends,
+ * or before a page that ends past the last name wanted, does not exist; the names a cut-short listing did
+ * not reach are left out (read alone).
+ */
+async function listGroup(client: CloudWatchLogsClient, prefix: string, names: readonly string[]): Promise<Map<string, Prefetched>> {
+  const { paginateDescribeLogGroups } = await sdk();
+  const wanted = new Set(names);
+  const last = names[names.length - 1] ?? '';
+  const out = new Map<string, Prefetched>();
+  let reached = '';
+  let complete = false;
+  let pages = 0;
+  for await (const page of paginateDescribeLogGroups({ client, pageSize: PAGE }, { logGroupNamePrefix: prefix })) {
+    pages += 1;
+    for (const g of page.logGroups ?? []) {
+      const name = g.logGroupName ?? '';
+      if (wanted.has(name)) out.set(name, { group: g });
+      if (name > reached) reached = name;
+    }
+    if (!page.nextToken || reached >= last || out.size === wanted.size) {
+      complete = true;
+      break;
+    }
+    if (pages >= Math.ceil(names.length / 2)) break;
+  }
+  for (const n of names) if (!out.has(n) && (complete || n < reached)) out.set(n, { absent: true });
+  return out;
+}
+
 /** Why a tagged group stays unless the user asks for it: it is everyone's, or another resource's. */
 function sharedReason(name: string, settings: TypeSettings): string | undefined {
   if (settings.deleteSharedLogGroups) return undefined;
@@ -102,9 +161,26 @@ export const logsLogGroup: ResourceHandler = {
     return out;
   },
 
+  /** The groups of one region by a few prefix listings (a function's and an endpoint's own groups come by the hundred). */
+  async prefetch(refs, ctx) {
+    const region = refs[0]?.region;
+    if (region === undefined) return new Map();
+    const client = await logs(ctx, region);
+    const byName = new Map<string, Prefetched>();
+    // One listing after the other: the prefetch holds one slot of the read lane.
+    for (const g of prefixGroups(refs.map((r) => r.name))) {
+      for (const [name, p] of await listGroup(client, g.prefix, g.names)) byName.set(name, p);
+    }
+    return new Map(refs.flatMap((r) => {
+      const p = byName.get(r.name);
+      return p ? [[r.arn, p] as const] : [];
+    }));
+  },
+
   async describe(ref, ctx, hint) {
     const client = await logs(ctx, ref.region);
-    const group = await findGroup(client, ref.name);
+    const pre = hint?.prefetched as Prefetched | undefined;
+    const group = pre ? ('group' in pre ? pre.group : GONE) : await findGroup(client, ref.name);
     if (group === GONE) return GONE;
     // A not-found here is a group deleted since DescribeLogGroups.
     const tags = hint?.tags ?? (await describeOrGone(NOT_FOUND, () => tagsOf(client, ref)));

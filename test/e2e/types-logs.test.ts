@@ -142,4 +142,18 @@ describeWithMoto('logs:log-group on moto', (moto) => {
     expect(await groupsLeft()).toEqual([BUILD_GROUP, ...DECOYS].sort());
     expect((await codebuild.send(new ListProjectsCommand({}))).projects).toEqual([BUILD]);
   });
+
+  it('many groups of one folder are read by one listing of their common prefix, with the same decisions as one by one', async () => {
+    // Six more of the project's groups under one folder, and an untagged look-alike among them that the
+    // listing returns too and that must stay out.
+    const batch = [1, 2, 3, 4, 5, 6].map((i) => `/nova/e2e/batch/run-${i}`);
+    for (const name of batch) await logs.send(new CreateLogGroupCommand({ logGroupName: name, tags: TAG }));
+    await logs.send(new CreateLogGroupCommand({ logGroupName: '/nova/e2e/batch/run-1-copy' }));
+    const { code, report } = await run(['--dry-run']);
+    expect(code).toBe(0);
+    expect(named(report, 'planned')).toEqual([OWN, ENDPOINT_GROUP, ...batch].sort());
+    // The six: one page of their prefix (one call each would be six); the other four, alone in their folders, one call each.
+    expect(report.calls?.byOperation['logs:DescribeLogGroups']).toBe(1 + 4);
+    expect(report.calls?.byOperation['logs:ListTagsForResource']).toBe(batch.length + 4);
+  });
 });

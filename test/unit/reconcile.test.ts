@@ -526,3 +526,41 @@ describe('reconcile: --delete-owned-log-groups does not depend on the path that 
     expect(get(r, group).stays).toMatchObject({ rule: 'blocked' });
   });
 });
+
+describe('reconcile: prefetch', () => {
+  it("each wave's resources of a type are prefetched once per region, before their describes, which get their entry; a failed prefetch leaves each to read alone", async () => {
+    const base = fakeHandler({ type: 'fake:thing', references: ['fake:part'] });
+    const part = fakeHandler({ type: 'fake:part' });
+    const order: string[] = [];
+    const hints = new Map<string, unknown>();
+    let failing = false;
+    const thing = {
+      ...base,
+      prefetch: vi.fn(async (refs: readonly ResourceRef[]) => {
+        order.push(`prefetch ${refs.map((r) => `${r.name}@${r.region}`).join(',')}`);
+        if (failing) throw new Error('listing denied');
+        return new Map(refs.filter((r) => r.name !== 't3').map((r) => [r.arn, `pre-${r.name}`] as const));
+      }),
+      describe: async (ref: ResourceRef, _ctx: unknown, hint?: { prefetched?: unknown }) => {
+        order.push(`describe ${ref.name}`);
+        hints.set(ref.name, hint?.prefetched);
+        return described({ uses: ref.name === 't1' ? [partArn('p1')] : [] });
+      },
+    };
+    const registry = buildRegistry([thing, part]);
+    const hits = [hit(thingArn('t1')), hit(thingArn('t2')), hit(thingArn('t3')), hit(thingArn('t4', 'us-west-2'), { region: 'us-west-2' })];
+    const r = await run(registry, hits, { regions: ['us-east-1', 'us-west-2'] });
+    expect(thing.prefetch).toHaveBeenCalledTimes(2);
+    expect(order.slice(0, 2).sort()).toEqual(['prefetch t1@us-east-1,t2@us-east-1,t3@us-east-1', 'prefetch t4@us-west-2']);
+    expect(Object.fromEntries(hints)).toEqual({ t1: 'pre-t1', t2: 'pre-t2', t3: undefined, t4: 'pre-t4' });
+    // The referenced part has no prefetch: described as before.
+    expect(has(r, partArn('p1'))).toBe(true);
+    expect(r.found.filter((f) => f.stays)).toEqual([]);
+
+    failing = true;
+    hints.clear();
+    const again = await run(registry, hits.slice(0, 3));
+    expect(Object.fromEntries(hints)).toEqual({ t1: undefined, t2: undefined, t3: undefined });
+    expect(again.found.filter((f) => f.ref.type === 'fake:thing' && !f.stays)).toHaveLength(3);
+  });
+});

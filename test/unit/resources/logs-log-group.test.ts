@@ -7,7 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { GONE } from '../../../src/resources/handler.js';
-import { logsLogGroup as handler } from '../../../src/resources/logs-log-group.js';
+import { logsLogGroup as handler, prefixGroups } from '../../../src/resources/logs-log-group.js';
 import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../helpers/context.js';
 
 const logs = mockClient(CloudWatchLogsClient);
@@ -109,6 +109,77 @@ describe('logs:log-group', () => {
     expect(logs).toHaveReceivedNthSpecificCommandWith(2, DescribeLogGroupsCommand, { limit: 50, nextToken: 'n' });
     const first = logs.commandCalls(DescribeLogGroupsCommand)[0]?.args[0].input;
     expect(first).not.toHaveProperty('logGroupNamePrefix');
+  });
+
+  describe('prefetch', () => {
+    const refs = (...names: string[]) => names.map((n) => refFor(handler, arnOf(n)));
+    const prefetch = async (...names: string[]) => {
+      const out = await handler.prefetch?.(refs(...names), testContext());
+      if (!out) throw new Error('expected a prefetch');
+      return out;
+    };
+
+    it('groups names by folder, each by the common prefix of its names; fewer than 3 in a folder are read alone', () => {
+      expect(prefixGroups(['/aws/lambda/app-fn-2', '/aws/lambda/app-fn-10', '/aws/lambda/app-fn-1', '/aws/sagemaker/Endpoints/ep', '/w1/a', '/w1/b', '/w1/b'])).toEqual([
+        { prefix: '/aws/lambda/app-fn-', names: ['/aws/lambda/app-fn-1', '/aws/lambda/app-fn-10', '/aws/lambda/app-fn-2'] },
+      ]);
+      expect(prefixGroups(['/a/x1', '/a/x2', '/a/y'])).toEqual([{ prefix: '/a/', names: ['/a/x1', '/a/x2', '/a/y'] }]);
+    });
+
+    it('one listing by the prefix answers every name: the ones listed, and the ones it shows absent; describe then reads only the tags', async () => {
+      logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [group('/aws/lambda/fn-1'), group('/aws/lambda/fn-1-copy'), group('/aws/lambda/fn-3', { storedBytes: 7 })] });
+      const out = await prefetch('/aws/lambda/fn-1', '/aws/lambda/fn-2', '/aws/lambda/fn-3');
+      expect(sent()).toEqual(['DescribeLogGroups']);
+      expect(logs).toHaveReceivedCommandWith(DescribeLogGroupsCommand, { logGroupNamePrefix: '/aws/lambda/fn-', limit: 50 });
+      expect(out.get(arnOf('/aws/lambda/fn-1'))).toEqual({ group: group('/aws/lambda/fn-1') });
+      expect(out.get(arnOf('/aws/lambda/fn-2'))).toEqual({ absent: true });
+
+      logs.resetHistory();
+      logs.on(ListTagsForResourceCommand).resolves({ tags: { project: 'nova' } });
+      const [one, two, three] = refs('/aws/lambda/fn-1', '/aws/lambda/fn-2', '/aws/lambda/fn-3');
+      if (!one || !two || !three) throw new Error('expected refs');
+      expect(await handler.describe(two, testContext(), { prefetched: out.get(two.arn) })).toBe(GONE);
+      const d = await handler.describe(three, testContext(), { prefetched: out.get(three.arn) });
+      expect(d !== GONE && d.config).toEqual(group('/aws/lambda/fn-3', { storedBytes: 7 }));
+      expect(d !== GONE && d.tags).toEqual({ project: 'nova' });
+      expect(sent()).toEqual(['ListTagsForResource']);
+    });
+
+    it('stops at the page that ends past the last name wanted (the listing is sorted by name), or once every name is found', async () => {
+      logs
+        .on(DescribeLogGroupsCommand)
+        .resolvesOnce({ logGroups: [group('/g/a1'), group('/g/a2')], nextToken: 't1' })
+        .resolvesOnce({ logGroups: [group('/g/a4'), group('/g/b')], nextToken: 't2' })
+        .resolves({ logGroups: [group('/g/c')] });
+      const out = await prefetch('/g/a1', '/g/a3', '/g/a4', '/g/a5', '/g/a6', '/g/a7');
+      expect(logs).toHaveReceivedCommandTimes(DescribeLogGroupsCommand, 2);
+      expect([...out.values()].filter((p) => (p as { absent?: boolean }).absent === true)).toHaveLength(4);
+      logs.reset();
+      logs.on(DescribeLogGroupsCommand).resolvesOnce({ logGroups: [group('/g/a1'), group('/g/a2'), group('/g/a3')], nextToken: 't1' }).resolves({ logGroups: [group('/g/z')] });
+      expect((await prefetch('/g/a1', '/g/a2', '/g/a3')).size).toBe(3);
+      expect(logs).toHaveReceivedCommandTimes(DescribeLogGroupsCommand, 1);
+    });
+
+    it('reads at most half as many pages as it has names; what it did not reach is left for describe to read alone', async () => {
+      // Others' groups under the same prefix, page after page.
+      let page = 0;
+      logs.on(DescribeLogGroupsCommand).callsFake(() => {
+        page += 1;
+        return { logGroups: [group(`/g/a${page}-other`)], nextToken: `t${page}` };
+      });
+      const out = await prefetch('/g/a0', '/g/a1', '/g/a9', '/g/a99');
+      expect(logs).toHaveReceivedCommandTimes(DescribeLogGroupsCommand, 2);
+      // Before the last name listed (/g/a2-other): absent; after it: not known.
+      expect(out.get(arnOf('/g/a0'))).toEqual({ absent: true });
+      expect(out.get(arnOf('/g/a1'))).toEqual({ absent: true });
+      expect(out.has(arnOf('/g/a9'))).toBe(false);
+      expect(out.has(arnOf('/g/a99'))).toBe(false);
+    });
+
+    it('lets a failing listing through (the core then describes each alone)', async () => {
+      logs.on(DescribeLogGroupsCommand).rejects(awsError('AccessDeniedException', 'denied', 403));
+      await expect(prefetch('/g/a', '/g/b', '/g/c')).rejects.toThrow('denied');
+    });
   });
 
   it('sends only its declared reads', async () => {
