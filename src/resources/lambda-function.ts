@@ -29,6 +29,31 @@ async function mappingsOf(client: LambdaClient, FunctionName: string) {
   return every(paginateListEventSourceMappings({ client, pageSize: ESM_PAGE }, { FunctionName }), (p) => p.EventSourceMappings);
 }
 
+/** A function ARN without its `:version` or `:alias`. */
+const unqualified = (arn: string): string => arn.split(':').slice(0, 7).join(':');
+
+/** Fewer functions than this are read one by one: a region's listing would not be cheaper. */
+const MIN_BATCH = 3;
+
+/**
+ * The event source mappings of many functions of one region from one listing of the region's mappings
+ * (ListEventSourceMappings without a function: 100 a page), for at most half as many pages as there are
+ * functions, so that it never costs more than a listing per function; a region with more mappings than
+ * that answers nothing (each function is then read alone). A mapping of a function's version or alias
+ * is the function's too: it goes with it.
+ */
+async function regionMappings(client: LambdaClient, arns: readonly string[]): Promise<Map<string, unknown[]>> {
+  const { paginateListEventSourceMappings } = await sdk();
+  const byFunction = new Map<string, unknown[]>(arns.map((a) => [a, []]));
+  let pages = 0;
+  for await (const page of paginateListEventSourceMappings({ client, pageSize: ESM_PAGE }, {})) {
+    pages += 1;
+    for (const m of page.EventSourceMappings ?? []) byFunction.get(m.FunctionArn ? unqualified(m.FunctionArn) : '')?.push(m);
+    if (page.NextMarker && pages >= Math.ceil(arns.length / 2)) return new Map();
+  }
+  return byFunction;
+}
+
 /** The UUIDs of the mappings describe read. */
 function plannedMappings(r: LiveResource): string[] {
   const mappings = (r.described.config.EventSourceMappings ?? []) as readonly { UUID?: string }[];
@@ -121,15 +146,24 @@ export const lambdaFunction: ResourceHandler = {
    * What the plan needs: the function (GetFunction: configuration, role, log group, tags) and its event
    * source mappings (removed with it). The rest of its configuration is read for the backup only.
    */
-  async describe(ref, ctx) {
+  /** The event source mappings of a region's functions, from one listing of the region's mappings. */
+  async prefetch(refs, ctx) {
+    const first = refs[0];
+    if (!first || refs.length < MIN_BATCH) return new Map();
+    const client = await lambda(ctx, first);
+    return regionMappings(client, refs.map((r) => r.arn));
+  },
+
+  async describe(ref, ctx, hint) {
     const s = await sdk();
     const client = await lambda(ctx, ref);
     const FunctionName = ref.arn;
+    const prefetched = hint?.prefetched as unknown[] | undefined;
     // List calls take the name: for an ARN, moto answers [] (mappings) or not-found (aliases).
     // Side by side; the mappings' answer counts only for a function that exists.
     const [read, listed] = await Promise.allSettled([
       describeOrGone(NOT_FOUND, () => client.send(new s.GetFunctionCommand({ FunctionName }))),
-      mappingsOf(client, ref.name),
+      prefetched ?? mappingsOf(client, ref.name),
     ]);
     if (read.status === 'rejected') throw read.reason;
     const fn = read.value;

@@ -146,6 +146,36 @@ describe('lambda:function', () => {
       expect(lambda).toHaveReceivedNthSpecificCommandWith(2, ListEventSourceMappingsCommand, { FunctionName: 'nova-fn', MaxItems: 100, Marker: 'p2' });
     });
 
+    it("takes the mappings from one listing of the region's mappings for 3 or more functions (a version's or alias's too), then reads only the function", async () => {
+      const fn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
+      const refs = ['a', 'b', 'c'].map((n) => refFor(handler, fn(n)));
+      lambda.on(ListEventSourceMappingsCommand)
+        .resolvesOnce({ EventSourceMappings: [{ UUID: 'm1', FunctionArn: fn('a') }, { UUID: 'm2', FunctionArn: fn('other') }], NextMarker: 'p2' })
+        .resolvesOnce({ EventSourceMappings: [{ UUID: 'm3', FunctionArn: `${fn('a')}:live` }, { UUID: 'm4', FunctionArn: fn('c') }] });
+      const out = await handler.prefetch?.(refs, ctx());
+      expect(out).toEqual(new Map([[fn('a'), [{ UUID: 'm1', FunctionArn: fn('a') }, { UUID: 'm3', FunctionArn: `${fn('a')}:live` }]], [fn('b'), []], [fn('c'), [{ UUID: 'm4', FunctionArn: fn('c') }]]]));
+      expect(lambda).toHaveReceivedNthSpecificCommandWith(1, ListEventSourceMappingsCommand, { MaxItems: 100 });
+      expect(lambda.commandCalls(ListEventSourceMappingsCommand)[0]?.args[0].input).not.toHaveProperty('FunctionName');
+
+      lambda.reset();
+      lambda.on(GetFunctionCommand).resolves({ Configuration: { FunctionName: 'b', FunctionArn: fn('b') }, Tags: { project: 'nova' } });
+      const b = refs[1];
+      if (!b) throw new Error('expected a ref');
+      const d = await handler.describe(b, ctx(), { prefetched: out?.get(fn('b')) });
+      expect(d !== GONE && d.config.EventSourceMappings).toEqual([]);
+      expect(commandOrder()).toEqual(['GetFunction']);
+    });
+
+    it('reads nothing for fewer than 3 functions, and gives up on a region with more mappings than half a page per function', async () => {
+      const fn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
+      expect(await handler.prefetch?.([refFor(handler, fn('a')), refFor(handler, fn('b'))], ctx())).toEqual(new Map());
+      expect(commandOrder()).toEqual([]);
+      lambda.on(ListEventSourceMappingsCommand).resolves({ EventSourceMappings: [{ UUID: 'x', FunctionArn: fn('other') }], NextMarker: 'more' });
+      const four = ['a', 'b', 'c', 'd'].map((n) => refFor(handler, fn(n)));
+      expect(await handler.prefetch?.(four, ctx())).toEqual(new Map());
+      expect(lambda).toHaveReceivedCommandTimes(ListEventSourceMappingsCommand, 2);
+    });
+
     it('reads for the backup its policy, aliases, versions, URL and concurrency', async () => {
       lambda.on(GetPolicyCommand).resolves({ Policy: '{"Version":"2012-10-17","Statement":[{"Sid":"s3"}]}', RevisionId: 'r1' });
       lambda.on(ListAliasesCommand).resolves({ Aliases: [{ Name: 'live', FunctionVersion: '1' }] });
