@@ -141,7 +141,8 @@ async function isLocked(client: S3Client, limit: LimitFunction, Bucket: string, 
  */
 async function countContents(client: S3Client, Bucket: string, lockEnabled: Promise<boolean>): Promise<Contents> {
   const { ListMultipartUploadsCommand, ListObjectVersionsCommand } = await sdk();
-  const checkLocks = await lockEnabled;
+  // The listing does not wait for the Object Lock answer: only the first page's lock reads do.
+  let checkLocks = false;
   const countVersions = async () => {
     const limit = pLimit(LOCK_READS_IN_FLIGHT);
     const now = Date.now();
@@ -153,7 +154,8 @@ async function countContents(client: S3Client, Bucket: string, lockEnabled: Prom
     let KeyMarker: string | undefined;
     let VersionIdMarker: string | undefined;
     for (;;) {
-      const page = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE, KeyMarker, VersionIdMarker }));
+      const [page, locks] = await Promise.all([client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE, KeyMarker, VersionIdMarker })), lockEnabled]);
+      checkLocks = locks;
       const listed = page.Versions ?? [];
       versions += listed.length;
       deleteMarkers += page.DeleteMarkers?.length ?? 0;
@@ -267,7 +269,7 @@ class Tally {
  * again. Memory stays flat: a listing waits while enough keys are waiting to be deleted. Returns how
  * many entries it found.
  */
-async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new Tally(undefined)): Promise<number> {
+async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new Tally(undefined)): Promise<{ found: number; onePage: boolean }> {
   tally.listing = true;
   const { ListObjectVersionsCommand } = await sdk();
   const inFlight = new Set<Promise<void>>();
@@ -314,6 +316,7 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new
   };
 
   const first = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE }));
+  const onePage = !first.IsTruncated;
   await take(entriesOf(first));
   if (first.IsTruncated && !failure) {
     const marker = { key: first.NextKeyMarker ?? '', version: first.NextVersionIdMarker };
@@ -346,26 +349,29 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new
   pending = [];
   await Promise.all(inFlight);
   if (failure) throw failure.err;
-  return found;
+  return { found, onePage };
 }
 
 /**
- * Sweeps until a fresh listing finds nothing, however many sweeps that takes: on AWS the second sweep
- * is one empty page; it catches objects written meanwhile, and emulators whose paging loses its place
- * once the marker version is deleted (moto). Then DeleteBucket; if it still says BucketNotEmpty (a
- * listing that lagged), everything is listed again from the start, a few times at most.
+ * Sweeps, then DeleteBucket, however many sweeps that takes. A sweep of more than one page is followed
+ * by another until one finds nothing (on AWS one empty page): paging can lose its place once the marker
+ * version is deleted (moto does). A sweep of one page saw every entry, so DeleteBucket follows it at
+ * once: an object written meanwhile makes it say BucketNotEmpty, and everything is swept again from the
+ * start. Only a DeleteBucket that says BucketNotEmpty after a sweep that found nothing (a listing that
+ * lagged) counts towards the few attempts allowed.
  */
 async function emptyAndDelete(client: S3Client, Bucket: string, steps: Steps, tally?: Tally): Promise<void> {
   const { DeleteBucketCommand } = await sdk();
-  for (let attempt = 1; ; attempt++) {
-    while ((await sweep(client, Bucket, steps, tally)) > 0) {
-      // each sweep deleted what it found; the next one looks again
-    }
+  let lagging = 0;
+  for (;;) {
+    let swept = await sweep(client, Bucket, steps, tally);
+    while (swept.found > 0 && !swept.onePage) swept = await sweep(client, Bucket, steps, tally);
     try {
       await steps.run({ name: 'delete' }, () => client.send(new DeleteBucketCommand({ Bucket })));
       return;
     } catch (err) {
-      if ((err as { name?: string }).name !== 'BucketNotEmpty' || attempt >= EMPTY_BUT_NOT_EMPTY) throw err;
+      if ((err as { name?: string }).name !== 'BucketNotEmpty') throw err;
+      if (swept.found === 0 && ++lagging >= EMPTY_BUT_NOT_EMPTY) throw err;
     }
   }
 }
@@ -429,7 +435,13 @@ export const s3Bucket: ResourceHandler = {
       const head = await (await s3(ctx, ref.region)).send(new s.HeadBucketCommand({ Bucket }));
       const region = head.BucketRegion ?? ref.region;
       const client = await s3(ctx, region);
-      const objectLock = optional(['ObjectLockConfigurationNotFoundError'], () => client.send(new s.GetObjectLockConfigurationCommand({ Bucket })));
+      const versioned = client.send(new s.GetBucketVersioningCommand({ Bucket })).then(withoutMetadata);
+      // Object Lock works only in a bucket with versioning enabled, which can then never be suspended
+      // (S3 User Guide, "Locking objects with Object Lock"): a bucket that has never been versioned, or
+      // whose versioning is suspended, has none, and is not asked.
+      const objectLock = versioned.then((v) =>
+        v.Status === 'Enabled' ? optional(['ObjectLockConfigurationNotFoundError'], () => client.send(new s.GetObjectLockConfigurationCommand({ Bucket }))) : null,
+      );
       // Versions are read one by one only where that can change the answer: with Object Lock on and a
       // default rule that is not compliance mode (under which every version is retained anyway).
       const lockEnabled = objectLock.then((o) => {
@@ -441,7 +453,7 @@ export const s3Bucket: ResourceHandler = {
       const [tags, policy, versioning, lock, contents] = await Promise.all([
         bucketTags(client, Bucket),
         optional(['NoSuchBucketPolicy'], () => client.send(new s.GetBucketPolicyCommand({ Bucket }))),
-        client.send(new s.GetBucketVersioningCommand({ Bucket })).then(withoutMetadata),
+        versioned,
         objectLock,
         countContents(client, Bucket, lockEnabled),
       ]);

@@ -50,8 +50,9 @@ function noConfiguration() {
   s3.on(GetBucketNotificationConfigurationCommand).resolves({});
 }
 
-/** Object Lock enabled; every version unlocked unless a test says otherwise. */
+/** Object Lock enabled (so versioning too); every version unlocked unless a test says otherwise. */
 function objectLockEnabled(rule?: object) {
+  s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
   s3.on(GetObjectLockConfigurationCommand).resolves({ ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', ...(rule ? { Rule: rule } : {}) } });
   s3.on(GetObjectRetentionCommand).rejects(awsError('NoSuchObjectLockConfiguration', 'The specified object does not have a ObjectLock configuration', 404));
   s3.on(GetObjectLegalHoldCommand).rejects(awsError('NoSuchObjectLockConfiguration', 'The specified object does not have a ObjectLock configuration', 404));
@@ -100,6 +101,11 @@ function fakeBucket(keys: readonly string[], o: { onDelete?: () => Promise<void>
   s3.on(DeleteObjectsCommand).callsFake(async (input: DeleteObjectsCommandInput) => {
     await o.onDelete?.();
     for (const x of input.Delete?.Objects ?? []) live.delete(x.Key as string);
+    return {};
+  });
+  // As S3 does: a bucket that still holds a version is not deleted.
+  s3.on(DeleteBucketCommand).callsFake(() => {
+    if (live.size > 0) throw awsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409);
     return {};
   });
   return { live };
@@ -362,6 +368,24 @@ describe('s3:bucket', () => {
       expect(peak).toBeLessThanOrEqual(16);
     });
 
+    it('asks for Object Lock only when versioning is enabled (a bucket never versioned, or suspended, cannot have it)', async () => {
+      noConfiguration();
+      s3.on(ListObjectVersionsCommand).resolves({ Versions: versions(0, 1), IsTruncated: false });
+      for (const answer of [{}, { Status: 'Suspended' as const }]) {
+        s3.resetHistory();
+        s3.on(GetBucketVersioningCommand).resolves(answer);
+        const d = await described();
+        expect(d.config.ObjectLock).toBeNull();
+        expect(s3).not.toHaveReceivedCommand(GetObjectLockConfigurationCommand);
+        expect(d.config.Contents).toMatchObject({ versions: 1 });
+        expect(d.config.Contents).not.toHaveProperty('lockedVersions');
+      }
+      s3.resetHistory();
+      s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+      expect((await described()).config.ObjectLock).toBeNull(); // enabled, and no Object Lock configuration
+      expect(s3).toHaveReceivedCommandTimes(GetObjectLockConfigurationCommand, 1);
+    });
+
     it('sends only the operations it declares in reads', async () => {
       noConfiguration();
       objectLockEnabled();
@@ -580,14 +604,17 @@ describe('s3:bucket', () => {
       expect(deletedKeys()).toEqual(versions(0, 1));
     });
 
-    it('sweeps again until a fresh listing is empty (objects written meanwhile, emulator paging)', async () => {
+    it('after a sweep of one page, DeleteBucket at once; an object written meanwhile (BucketNotEmpty) is swept from the start', async () => {
       s3.on(ListObjectVersionsCommand)
         .resolvesOnce({ Versions: versions(0, 3), IsTruncated: false })
         .resolvesOnce({ Versions: versions(3, 1), IsTruncated: false })
         .resolves({ IsTruncated: false });
+      s3.on(DeleteBucketCommand).rejectsOnce(awsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409)).resolves({});
       const steps = recordingSteps();
       await handler.delete(planned(), ctx(), steps);
-      expect(s3).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 3);
+      // No listing only to see it empty: S3's own answer to DeleteBucket says so.
+      expect(s3).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 2);
+      expect(s3).toHaveReceivedCommandTimes(DeleteBucketCommand, 2);
       expect(deletedKeys()).toEqual(versions(0, 4));
       // The first batch of each sweep re-checks the tags.
       expect(steps.log.filter((s) => s.name === 'delete-objects').map((s) => [s.done, s.recheck])).toEqual([
@@ -604,7 +631,7 @@ describe('s3:bucket', () => {
       expect(s3).toHaveReceivedCommandTimes(DeleteBucketCommand, 5);
     });
 
-    it('has no limit on sweeps: a bucket written to while it is emptied is swept until a listing finds nothing', async () => {
+    it('has no limit on sweeps: a bucket written to while it is emptied is swept until DeleteBucket finds it empty', async () => {
       let refills = 12;
       const bucket = fakeBucket(keysOf(3));
       s3.on(DeleteObjectsCommand).callsFake((input: DeleteObjectsCommandInput) => {
@@ -614,7 +641,9 @@ describe('s3:bucket', () => {
       });
       await handler.delete(planned(), ctx(), recordingSteps());
       expect(s3).toHaveReceivedCommandTimes(DeleteObjectsCommand, 13);
-      expect(s3).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 14);
+      // One listing a sweep (each of one page), each followed by a DeleteBucket: 12 BucketNotEmpty, then gone.
+      expect(s3).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 13);
+      expect(s3).toHaveReceivedCommandTimes(DeleteBucketCommand, 13);
       expect(bucket.live.size).toBe(0);
       expect(commandNames().at(-1)).toBe('DeleteBucket');
     });
