@@ -75,12 +75,7 @@ export const agentClient = (ctx: HandlerContext, region: string): Promise<Bedroc
 /** `arn:<partition>:bedrock:<region>:<account>:<resource>`: agents and knowledge bases live under `bedrock`. */
 export const bedrockArn = (w: Where, resource: string): string => formatArn({ ...w, service: 'bedrock', resource });
 
-/** A Lambda function's unqualified ARN (an action group or transformation may name a version or alias). */
-export function functionArn(arn: string | undefined): string | undefined {
-  const p = arn ? parseArn(arn) : undefined;
-  if (p?.service !== 'lambda' || !p.resource.startsWith('function:')) return undefined;
-  return formatArn({ ...p, resource: p.resource.split(':').slice(0, 2).join(':') });
-}
+export { functionArn } from './common.js';
 
 /** Its tags (bedrock-agent ListTagsForResource, one map), or GONE when the service does not know the ARN. */
 export async function agentTags(client: BedrockAgentClient, arn: string): Promise<Tags | Gone> {

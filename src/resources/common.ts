@@ -1,6 +1,6 @@
 import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
 import pLimit from 'p-limit';
-import { parseArn } from '../aws/arn.js';
+import { formatArn, parseArn } from '../aws/arn.js';
 import type { AwsClients } from '../aws/clients.js';
 import { httpStatus, isErrorNamed } from '../aws/errors.js';
 import { GONE, type ActionNeed, type Gone, type HandlerContext, type waiterOptions } from './handler.js';
@@ -190,3 +190,16 @@ export async function pollUntilDone<C, I extends object, S>(options: WaiterOptio
   if (result.state === WaiterState.FAILURE && raise) throw raise;
   checkExceptions(result);
 }
+
+/** A Lambda function's unqualified ARN (an action group or transformation may name a version or alias). */
+export function functionArn(arn: string | undefined): string | undefined {
+  const p = arn ? parseArn(arn) : undefined;
+  if (p?.service !== 'lambda' || !p.resource.startsWith('function:')) return undefined;
+  return formatArn({ ...p, resource: p.resource.split(':').slice(0, 2).join(':') });
+}
+
+/**
+ * Fewer resources of a type and region than this are described one by one: a listing that answers
+ * for them together (a type's `prefetch`) would not be cheaper.
+ */
+export const PREFETCH_MIN = 3;

@@ -2,7 +2,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { createHash } from 'node:crypto';
 import { formatArn, parseArn } from '../aws/arn.js';
 import type { ResourceRef } from '../model.js';
-import { describeOrGone, every, onResource, optional, parseDocument, pollUntilDone, runBounded, unlessGone, withoutMetadata } from './common.js';
+import { describeOrGone, every, functionArn, PREFETCH_MIN, onResource, optional, parseDocument, pollUntilDone, runBounded, unlessGone, withoutMetadata } from './common.js';
 import { GONE, waiterOptions, type HandlerContext, type LiveResource, type ResourceHandler } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-lambda');
@@ -29,17 +29,11 @@ async function mappingsOf(client: LambdaClient, FunctionName: string) {
   return every(paginateListEventSourceMappings({ client, pageSize: ESM_PAGE }, { FunctionName }), (p) => p.EventSourceMappings);
 }
 
-/** A function ARN without its `:version` or `:alias`. */
-const unqualified = (arn: string): string => arn.split(':').slice(0, 7).join(':');
-
-/** Fewer functions than this are read one by one: a region's listing would not be cheaper. */
-const MIN_BATCH = 3;
-
 /**
  * The event source mappings of many functions of one region from one listing of the region's mappings
  * (ListEventSourceMappings without a function: 100 a page), for at most half as many pages as there are
- * functions, so that it never costs more than a listing per function; a region with more mappings than
- * that answers nothing (each function is then read alone). A mapping of a function's version or alias
+ * functions; a region with more mappings than that answers nothing, and each function is then read alone
+ * (at worst half as many calls again as reading them alone). A mapping of a function's version or alias
  * is the function's too: it goes with it.
  */
 async function regionMappings(client: LambdaClient, arns: readonly string[]): Promise<Map<string, unknown[]>> {
@@ -48,7 +42,7 @@ async function regionMappings(client: LambdaClient, arns: readonly string[]): Pr
   let pages = 0;
   for await (const page of paginateListEventSourceMappings({ client, pageSize: ESM_PAGE }, {})) {
     pages += 1;
-    for (const m of page.EventSourceMappings ?? []) byFunction.get(m.FunctionArn ? unqualified(m.FunctionArn) : '')?.push(m);
+    for (const m of page.EventSourceMappings ?? []) byFunction.get(functionArn(m.FunctionArn) ?? '')?.push(m);
     if (page.NextMarker && pages >= Math.ceil(arns.length / 2)) return new Map();
   }
   return byFunction;
@@ -142,18 +136,18 @@ export const lambdaFunction: ResourceHandler = {
     return usesOf(conf, ref.arn);
   },
 
-  /**
-   * What the plan needs: the function (GetFunction: configuration, role, log group, tags) and its event
-   * source mappings (removed with it). The rest of its configuration is read for the backup only.
-   */
   /** The event source mappings of a region's functions, from one listing of the region's mappings. */
   async prefetch(refs, ctx) {
     const first = refs[0];
-    if (!first || refs.length < MIN_BATCH) return new Map();
+    if (!first || refs.length < PREFETCH_MIN) return new Map();
     const client = await lambda(ctx, first);
     return regionMappings(client, refs.map((r) => r.arn));
   },
 
+  /**
+   * What the plan needs: the function (GetFunction: configuration, role, log group, tags) and its event
+   * source mappings (removed with it). The rest of its configuration is read for the backup only.
+   */
   async describe(ref, ctx, hint) {
     const s = await sdk();
     const client = await lambda(ctx, ref);

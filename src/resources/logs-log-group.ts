@@ -1,6 +1,6 @@
 import type { CloudWatchLogsClient, LogGroup } from '@aws-sdk/client-cloudwatch-logs';
 import type { ResourceRef, Tags } from '../model.js';
-import { describeOrGone } from './common.js';
+import { describeOrGone, PREFETCH_MIN } from './common.js';
 import { GONE, type Child, type Gone, type HandlerContext, type Listed, type LiveResource, type ResourceHandler, type TypeSettings } from './handler.js';
 
 const sdk = () => import('@aws-sdk/client-cloudwatch-logs');
@@ -67,7 +67,7 @@ function commonPrefix(sorted: readonly string[]): string {
 
 /**
  * The names worth listing together: grouped by their folder (`/aws/lambda/`), each group to be listed by
- * the common prefix of its names, when it has at least `MIN_BATCH` names (fewer are read one by one).
+ * the common prefix of its names, when it has at least `PREFETCH_MIN` names (fewer are read one by one).
  */
 export function prefixGroups(names: readonly string[]): { prefix: string; names: string[] }[] {
   const byFolder = new Map<string, string[]>();
@@ -75,14 +75,13 @@ export function prefixGroups(names: readonly string[]): { prefix: string; names:
     const folder = n.slice(0, n.lastIndexOf('/') + 1);
     byFolder.set(folder, [...(byFolder.get(folder) ?? []), n]);
   }
-  return [...byFolder.values()].filter((g) => g.length >= MIN_BATCH).map((g) => ({ prefix: commonPrefix(g), names: g }));
+  return [...byFolder.values()].filter((g) => g.length >= PREFETCH_MIN).map((g) => ({ prefix: commonPrefix(g), names: g }));
 }
-/** Fewer names than this are read one call each: a listing would not be cheaper. */
-const MIN_BATCH = 3;
 
 /**
- * One paged DescribeLogGroups by the group's prefix, for at most half as many pages as it has names (so
- * that it never costs more than reading them one by one would, and usually a few pages in all). The
+ * One paged DescribeLogGroups by the group's prefix, for at most half as many pages as it has names
+ * (usually a few pages in all; when that is not enough, the rest are read one by one, so at worst half as
+ * many calls again as reading them all alone). The
  * results are ASCII-sorted by name (DescribeLogGroups reference): a name not met before the listing ends,
  * or before a page that ends past the last name wanted, does not exist; the names a cut-short listing did
  * not reach are left out (read alone).

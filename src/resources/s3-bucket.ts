@@ -2,6 +2,7 @@ import type { ObjectIdentifier, ObjectVersion, S3Client } from '@aws-sdk/client-
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
+import { isErrorNamed } from '../aws/errors.js';
 import { describeOrGone, onResource, optional, parseDocument, unlessGone, withoutMetadata } from './common.js';
 import { waiterOptions, type Child, type HandlerContext, type Listed, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
 import { regionInfo } from '../aws/regions.js';
@@ -370,7 +371,7 @@ async function emptyAndDelete(client: S3Client, Bucket: string, steps: Steps, ta
       await steps.run({ name: 'delete' }, () => client.send(new DeleteBucketCommand({ Bucket })));
       return;
     } catch (err) {
-      if ((err as { name?: string }).name !== 'BucketNotEmpty') throw err;
+      if (!isErrorNamed(err, 'BucketNotEmpty')) throw err;
       if (swept.found === 0 && ++lagging >= EMPTY_BUT_NOT_EMPTY) throw err;
     }
   }
