@@ -9,7 +9,15 @@ import { describeWithMoto, runCli } from './harness.js';
 import { startProxy } from '../../scripts/lib/proxy.js';
 
 /** How many randomized worlds in all (by default 16, 8 a file, to keep CI short; `npm run worlds`: 200), split over the files that call this. */
-const TOTAL = Number(process.env.RANDOM_WORLDS ?? 16);
+const TOTAL = worldCount(process.env.RANDOM_WORLDS);
+
+/** RANDOM_WORLDS as a whole number of at least 1: a typo must not turn the suite into zero worlds that pass. */
+function worldCount(raw: string | undefined): number {
+  if (raw === undefined) return 16;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`RANDOM_WORLDS "${raw}": must be a whole number of worlds, at least 1`);
+  return n;
+}
 
 /** Every resource name left in the emulated account, both regions. */
 async function liveNames(url: string): Promise<Set<string>> {
