@@ -231,7 +231,11 @@ try {
       const allowed = 1.02 * Math.ceil(r.objectEntries / 1000);
       targets.push([`${r.id} DeleteObjects within 1.02 × ⌈entries / 1,000⌉`, r.deleteObjects <= allowed, `${r.deleteObjects} for ${r.objectEntries} entries (at most ${allowed.toFixed(1)})`]);
     }
-    if (r.id === 'W1') targets.push(['W1 peak memory under 150 MB', r.maxRssMb === undefined ? undefined : r.maxRssMb < 150, `${mb(r.maxRssMb)} MiB`]);
+    // The issue's 150 MB are 150 × 10⁶ bytes (143.05 MiB); the peak is measured in KiB.
+    if (r.id === 'W1') {
+      const mbDecimal = r.maxRssMb === undefined ? undefined : (r.maxRssMb * 1024 * 1024) / 1e6;
+      targets.push(['W1 peak memory under 150 MB', mbDecimal === undefined ? undefined : mbDecimal < 150, `${mb(r.maxRssMb)} MiB = ${mbDecimal?.toFixed(0) ?? '?'} MB`]);
+    }
   }
   targets.push(['`--help` within 150 ms of `node -e 0`', help.helpMs - help.nodeMs <= 150, `+${(help.helpMs - help.nodeMs).toFixed(0)} ms`]);
   for (const [what, ok, detail] of targets) console.log(`- ${ok === undefined ? '?' : ok ? 'met' : 'MISSED'}: ${what}: ${detail}`);

@@ -63,7 +63,9 @@ try {
       `(${(LATENCY).toFixed(0)} ms each); the CLI counted ${report.calls?.retries ?? '?'} retries; summary ${JSON.stringify(report.summary)}`,
   );
   if (cli.code !== 0) problems.push(`exit ${cli.code}, not 0:\n${cli.stderr.trim().split('\n').slice(-8).join('\n')}`);
-  if (cli.maxRssMb === undefined || cli.maxRssMb >= MEMORY_MB) problems.push(`peak memory ${cli.maxRssMb?.toFixed(0) ?? '?'} MiB, not under ${MEMORY_MB}`);
+  // MEMORY_MB is in MB (10⁶ bytes); the peak is measured in KiB.
+  const peakMb = cli.maxRssMb === undefined ? undefined : (cli.maxRssMb * 1024 * 1024) / 1e6;
+  if (peakMb === undefined || peakMb >= MEMORY_MB) problems.push(`peak memory ${peakMb?.toFixed(0) ?? '?'} MB, not under ${MEMORY_MB} MB`);
   throttles.remove();
 
   // What is left, read without faults: nothing tagged; every decoy with another tag value.

@@ -1,4 +1,5 @@
 import { CallLog, countCalls } from './calls.js';
+import { Downloads } from './download.js';
 import { isErrorNamed } from './errors.js';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
@@ -129,6 +130,8 @@ export class AwsClients {
   private credentials: unknown;
   /** Every call and attempt the clients make (the report's totals, `--debug`'s lines). */
   readonly calls = new CallLog();
+  /** The run's downloads of files AWS links to (src/aws/download.ts). */
+  readonly downloads = new Downloads();
 
   constructor(readonly settings: AwsSettings = {}) {}
 

@@ -45,6 +45,13 @@ export const LIMITS: Readonly<Record<string, LaneLimits>> = {
 };
 
 /**
+ * Files downloaded at once by link for the backup (Lambda deployment packages), for the whole run: not an
+ * AWS API call, so no lane of the table; bounded for memory (each is held until it is written) and for the
+ * name lookups of new connections.
+ */
+export const DOWNLOADS_AT_ONCE = 8;
+
+/**
  * `--concurrency` / the config file's `concurrency`: the most operations (what `run` is given: a describe,
  * a listing, a delete) at once per lane, for every service (`all`) and per service (which wins over
  * `all`). A bound only lowers the table, never raises it.

@@ -72,42 +72,66 @@ export function backupOf(journalPath: string): string {
   return journalPath.replace(/\.journal\.ndjson$/, '.json');
 }
 
+/** A file to keep beside the backup, already written (SavedArtifact), not yet written (Artifact), or why it could not be had. */
+export type ArtifactToSave = Artifact | SavedArtifact;
+
+/** The folder of one run's saved files, made (0700, new) when the first file is written. */
+const folders = new WeakMap<RunFiles, Promise<void>>();
+
 /**
- * Writes the artifacts (exclusively, 0600, in a new 0700 folder) and then the backup document
+ * Writes one resource's files (exclusively, 0600, in the run's new 0700 folder) as soon as they are
+ * read, so that a run holds a few packages in memory, not all of them. A failure is one line, exit 2:
+ * nothing has been deleted yet.
+ */
+export async function saveArtifacts(files: RunFiles, owner: { readonly arn: string; readonly type: string; readonly name: string }, artifacts: readonly ArtifactToSave[]): Promise<SavedArtifact[]> {
+  try {
+    return await withinDeadline(`the backup folder ${dirname(files.backup)}`, () => save(files, owner, artifacts));
+  } catch (err) {
+    throw backupError(files, err);
+  }
+}
+
+async function save(files: RunFiles, owner: { readonly arn: string; readonly type: string; readonly name: string }, artifacts: readonly ArtifactToSave[]): Promise<SavedArtifact[]> {
+  const saved: SavedArtifact[] = [];
+  for (const a of artifacts) {
+    if (!('bytes' in a) || !(a.bytes instanceof Uint8Array)) {
+      saved.push(a as SavedArtifact);
+      continue;
+    }
+    let made = folders.get(files);
+    if (!made) {
+      made = mkdir(files.files, { mode: 0o700 }).then(() => undefined);
+      folders.set(files, made);
+    }
+    await made;
+    // Unique per resource: the ARN's hash keeps two functions of one name in two regions apart.
+    const id = createHash('sha256').update(owner.arn).digest('hex').slice(0, 12);
+    const path = join(files.files, `${safeName(owner.type)}-${safeName(owner.name)}-${id}-${safeName(a.name)}`);
+    await writeExclusive(path, a.bytes);
+    saved.push({ name: a.name, path: join(basename(files.files), basename(path)), sha256: a.sha256, bytes: a.bytes.byteLength });
+  }
+  return saved;
+}
+
+/**
+ * Writes the artifacts not yet written (see {@link saveArtifacts}) and then the backup document
  * (atomically, exclusively). Any failure is one line, exit 2: nothing has been deleted yet.
  */
 export async function writeBackup(
   files: RunFiles,
   doc: Omit<BackupDocument, 'resources'>,
-  resources: readonly (Omit<BackupEntry, 'artifacts'> & { readonly artifacts: readonly (Artifact | { readonly name: string; readonly error: string })[] })[],
+  resources: readonly (Omit<BackupEntry, 'artifacts'> & { readonly artifacts: readonly ArtifactToSave[] })[],
   options: BackupOptions = {},
 ): Promise<BackupDocument> {
   try {
     return await withinDeadline(`the backup folder ${dirname(files.backup)}`, async () => {
       const entries: BackupEntry[] = [];
-      let madeDir = false;
       let values = 0;
       for (const res of resources) {
         const redacted = options.redact ? redactConfig(res.type, res.config) : undefined;
         values += redacted?.redacted ?? 0;
         const r = redacted ? { ...res, config: redacted.config } : res;
-        const saved: SavedArtifact[] = [];
-        for (const a of r.artifacts) {
-          if ('error' in a) {
-            saved.push({ name: a.name, error: a.error });
-            continue;
-          }
-          if (!madeDir) {
-            await mkdir(files.files, { mode: 0o700 });
-            madeDir = true;
-          }
-          // Unique per resource: the ARN's hash keeps two functions of one name in two regions apart.
-          const id = createHash('sha256').update(r.arn).digest('hex').slice(0, 12);
-          const path = join(files.files, `${safeName(r.type)}-${safeName(r.name)}-${id}-${safeName(a.name)}`);
-          await writeExclusive(path, a.bytes);
-          saved.push({ name: a.name, path: join(basename(files.files), basename(path)), sha256: a.sha256, bytes: a.bytes.byteLength });
-        }
-        entries.push({ ...r, artifacts: saved });
+        entries.push({ ...r, artifacts: await save(files, r, r.artifacts) });
       }
       // The header first: whether the values were redacted is read before the configurations.
       const { plan, ...header } = doc;
@@ -116,10 +140,14 @@ export async function writeBackup(
       return full;
     });
   } catch (err) {
-    if (err instanceof NovaError) throw err;
-    const e = err as NodeJS.ErrnoException;
-    throw new NovaError(`cannot write the backup ${files.backup}: ${e.code ?? e.message}; nothing was deleted`, 2, { cause: err });
+    throw backupError(files, err);
   }
+}
+
+function backupError(files: RunFiles, err: unknown): Error {
+  if (err instanceof NovaError) return err;
+  const e = err as NodeJS.ErrnoException;
+  return new NovaError(`cannot write the backup ${files.backup}: ${e.code ?? e.message}; nothing was deleted`, 2, { cause: err });
 }
 
 const safeName = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100);

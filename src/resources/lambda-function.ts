@@ -1,6 +1,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { createHash } from 'node:crypto';
 import { formatArn, parseArn } from '../aws/arn.js';
+import { DOWNLOAD_TIMEOUT_MS } from '../aws/download.js';
 import type { ResourceRef } from '../model.js';
 import { describeOrGone, every, functionArn, PREFETCH_MIN, onResource, optional, parseDocument, pollUntilDone, runBounded, unlessGone, withoutMetadata } from './common.js';
 import { GONE, waiterOptions, type HandlerContext, type LiveResource, type ResourceHandler } from './handler.js';
@@ -15,8 +16,6 @@ const ALIAS_PAGE = 10_000;
 const VERSION_PAGE = 10_000;
 /** Event source mappings deleted (and waited for) at a time. */
 const ESM_CONCURRENCY = 4;
-/** The deployment package's download. */
-const DOWNLOAD_TIMEOUT_MS = 60_000;
 
 const lambda = (ctx: HandlerContext, ref: ResourceRef): Promise<LambdaClient> => ctx.aws.get('lambda', ref.region);
 
@@ -227,25 +226,25 @@ export const lambdaFunction: ResourceHandler = {
     if ((r.described.config.Configuration as { PackageType?: string } | undefined)?.PackageType === 'Image') return [];
     const { GetFunctionCommand } = await sdk();
     const client = await lambda(ctx, r.ref);
-    const fn = await client.send(new GetFunctionCommand({ FunctionName: r.ref.arn }));
-    if (fn.Configuration?.PackageType === 'Image') return [];
-    const location = fn.Code?.Location;
-    if (!location) throw new Error('GetFunction gave no download link for the deployment package');
-    const timeout = AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS);
-    let bytes: Uint8Array;
-    try {
-      const res = await fetch(location, { signal: ctx.signal ? AbortSignal.any([timeout, ctx.signal]) : timeout });
-      if (!res.ok) throw new Error(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
-      bytes = new Uint8Array(await res.arrayBuffer());
-    } catch (err) {
-      throw new Error(`the download failed: ${whyNot(err)}`, { cause: err });
-    }
-    const digest = createHash('sha256').update(bytes).digest();
-    const expected = fn.Configuration?.CodeSha256;
-    if (expected !== undefined && digest.toString('base64') !== expected) {
-      throw new Error(`the download does not match the function's CodeSha256 (got ${digest.toString('base64')}, Lambda says ${expected})`);
-    }
-    return [{ name: 'package.zip', bytes, sha256: digest.toString('hex') }];
+    // The link is read once a download slot is free (src/aws/download.ts): it expires in minutes.
+    return ctx.aws.downloads.run(async (download) => {
+      const fn = await client.send(new GetFunctionCommand({ FunctionName: r.ref.arn }));
+      if (fn.Configuration?.PackageType === 'Image') return [];
+      const location = fn.Code?.Location;
+      if (!location) throw new Error('GetFunction gave no download link for the deployment package');
+      let bytes: Uint8Array;
+      try {
+        bytes = await download(location, ctx.signal);
+      } catch (err) {
+        throw new Error(`the download failed: ${whyNot(err)}`, { cause: err });
+      }
+      const digest = createHash('sha256').update(bytes).digest();
+      const expected = fn.Configuration?.CodeSha256;
+      if (expected !== undefined && digest.toString('base64') !== expected) {
+        throw new Error(`the download does not match the function's CodeSha256 (got ${digest.toString('base64')}, Lambda says ${expected})`);
+      }
+      return [{ name: 'package.zip', bytes, sha256: digest.toString('hex') }];
+    });
   },
 
   async currentTags(ref, ctx) {

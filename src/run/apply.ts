@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../aws/errors.js';
-import { runFiles, writeBackup, type RunFiles } from '../backup/backup.js';
+import { runFiles, saveArtifacts, writeBackup, type RunFiles } from '../backup/backup.js';
 import { Journal } from '../backup/journal.js';
 import { AbortedError, ExitCode, NovaError } from '../errors.js';
 import { execute, type ExecEvent } from '../execute/executor.js';
@@ -181,6 +181,8 @@ export async function applyPhase(env: RunEnv, gathered: Gathered, opts: ApplyOpt
           refused.set(i.ref.arn, details.error);
           return undefined;
         }
+        // Written now: the run holds a few packages in memory at a time, not every one.
+        const saved = await saveArtifacts(files, i.ref, artifacts);
         return {
           arn: i.ref.arn,
           type: i.ref.type,
@@ -189,7 +191,7 @@ export async function applyPhase(env: RunEnv, gathered: Gathered, opts: ApplyOpt
           tags: i.tags,
           // As read live: the plan's copy has its secret values replaced, the backup needs them.
           config: { ...(gathered.live.get(i.ref.arn)?.described.config ?? i.config), ...details.config },
-          artifacts,
+          artifacts: saved,
         };
       }),
     );

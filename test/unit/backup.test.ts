@@ -3,7 +3,7 @@ import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, sy
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { backupOf, journalOf, readBackup, runFiles, writeBackup, type BackupDocument } from '../../src/backup/backup.js';
+import { backupOf, journalOf, readBackup, runFiles, saveArtifacts, writeBackup, type BackupDocument } from '../../src/backup/backup.js';
 import { createExclusive, FILE_MODE, prepareFolder, withinDeadline, writeExclusive } from '../../src/backup/files.js';
 import { Journal, readJournal } from '../../src/backup/journal.js';
 import { digestOf, readPlanFile, sealPlan, verifyPlan, writePlanFile } from '../../src/backup/plan-file.js';
@@ -553,6 +553,38 @@ describe('writeBackup / readBackup', () => {
     expect(JSON.parse(await readFile(files.backup, 'utf8'))).toEqual(written);
     expect(written).toMatchObject({ format: 'nova-cleanup-backup', version: 2, runId: RUN, plan });
     expect((await readdir(dir)).sort()).toEqual([basename(files.backup), basename(files.files)].sort());
+  });
+
+  it('saveArtifacts writes a resource\'s files at once (before the document), and writeBackup records them as written', async () => {
+    const plan = sealPlan(planBody());
+    const files = runFiles(dir, ACCOUNT, RUN, new Date('2024-05-06T07:08:10.000Z'));
+    const pkg = new Uint8Array([80, 75, 3, 4, 9]);
+    const [fn, role] = resourcesOf(plan, pkg) as [ReturnType<typeof resourcesOf>[number], ReturnType<typeof resourcesOf>[number]];
+    // Two resources' files at once: the folder is made once.
+    const [saved, none] = await Promise.all([saveArtifacts(files, fn, fn.artifacts), saveArtifacts(files, role, role.artifacts)]);
+    expect(none).toEqual([]);
+    expect(await exists(files.backup)).toBe(false);
+    const [pkgSaved, error] = saved;
+    if (!pkgSaved || !('path' in pkgSaved)) throw new Error('the package was not saved');
+    expect(pkgSaved).toMatchObject({ name: 'package.zip', sha256: sha256(pkg), bytes: pkg.byteLength });
+    expect(new Uint8Array(await readFile(join(dirname(files.backup), pkgSaved.path)))).toEqual(pkg);
+    expect(error).toEqual({ name: 'layer.zip', error: 'AccessDeniedException: not allowed' });
+
+    const written = await writeBackup(files, head(plan), [{ ...fn, artifacts: saved }, role]);
+    expect(written.resources[0]?.artifacts).toEqual(saved);
+    expect(await readdir(files.files)).toEqual([basename(pkgSaved.path)]);
+    expect(JSON.parse(await readFile(files.backup, 'utf8'))).toEqual(written);
+  });
+
+  it('saveArtifacts: a file that cannot be written is one line, exit 2, nothing deleted', async () => {
+    const plan = sealPlan(planBody());
+    const files = runFiles(dir, ACCOUNT, RUN, new Date());
+    const [fn] = resourcesOf(plan, new Uint8Array([1]));
+    await mkdir(files.files);
+    const e = await saveArtifacts(files, fn!, fn!.artifacts).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(NovaError);
+    expect((e as NovaError).exitCode).toBe(2);
+    expect((e as Error).message).toMatch(/^cannot write the backup .*: EEXIST; nothing was deleted$/);
   });
 
   it('makes no .files folder when there is nothing to save', async () => {
