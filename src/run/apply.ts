@@ -176,13 +176,14 @@ export async function applyPhase(env: RunEnv, gathered: Gathered, opts: ApplyOpt
     files = runFiles(opts.backupDir, doc.account, runId, new Date());
     const read = await Promise.all(
       selection.delete.map(async (i) => {
-        const [details, artifacts] = await Promise.all([detailsOf(env, gathered, i), artifactsOf(env, gathered, i)]);
+        // Each file is written as soon as it is downloaded, not once the item's other reads are done: the
+        // run holds a few packages in memory at a time, not every one. (An item then refused keeps its
+        // file beside the backup, unnamed in it.)
+        const [details, saved] = await Promise.all([detailsOf(env, gathered, i), artifactsOf(env, gathered, i).then((a) => saveArtifacts(files, i.ref, a))]);
         if ('error' in details) {
           refused.set(i.ref.arn, details.error);
           return undefined;
         }
-        // Written now: the run holds a few packages in memory at a time, not every one.
-        const saved = await saveArtifacts(files, i.ref, artifacts);
         return {
           arn: i.ref.arn,
           type: i.ref.type,
