@@ -110,6 +110,8 @@ interface Result {
   readonly toolOnlyMs: number;
   readonly latencyOnlyMs: number;
   readonly stderrTail: string;
+  /** Every resource the run reports as failed, with its error: a benchmark run is only valid when it is empty. */
+  readonly failures: readonly { readonly arn: string; readonly error: string }[];
 }
 
 const s = (ms: number) => (ms / 1000).toFixed(2);
@@ -200,6 +202,7 @@ try {
       toolOnlyMs: Math.max(0, cli.ms - tl.inFlightMs),
       latencyOnlyMs: Math.max(0, tl.inFlightMs - tl.motoBusyMs),
       stderrTail: cli.stderr.trim().split('\n').slice(-5).join('\n'),
+      failures: (report?.resources ?? []).filter((o) => o.status === 'failed').map((o) => ({ arn: o.arn, error: o.error ?? '(no error given)' })),
     };
     results.push(r);
     printDetail(r);
@@ -257,6 +260,7 @@ function printDetail(r: Result): void {
   const sum = r.summary ? Object.entries(r.summary).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') : 'no report';
   console.log(`  run: exit ${r.exitCode} (${sum}), ${s(r.wallMs)} s, peak RSS ${mb(r.maxRssMb)} MiB`);
   if (r.exitCode !== 0 && r.stderrTail) console.log(`  stderr: ${r.stderrTail.replace(/\n/g, '\n          ')}`);
+  for (const f of r.failures) console.log(`  FAILED: ${f.arn}: ${f.error}`);
   console.log(`  calls: ${r.calls ?? '?'} (${r.retries ?? '?'} retries, ${r.throttled ?? '?'} throttled; ${t.requests} requests at the proxy, ${t.errors} HTTP errors); top: ${r.topOperations.map(([op, n]) => `${op} ${n}`).join(', ')}`);
   console.log(`  lower bound: ${r.bound.minCalls} calls (${Object.entries(r.bound.calls).map(([k, v]) => `${k} ${v}`).join('; ')})`);
   console.log(`  critical path: ${r.bound.rounds} round trips = ${s(r.criticalPathMs)} s at ${LATENCY} ms (${Object.entries(r.bound.roundsDetail).map(([k, v]) => `${k} ${v}`).join(', ')})`);
