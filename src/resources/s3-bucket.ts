@@ -4,7 +4,7 @@ import type { Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
 import { isErrorNamed } from '../aws/errors.js';
 import { describeOrGone, onResource, optional, parseDocument, unlessGone, withoutMetadata } from './common.js';
-import { waiterOptions, type Child, type HandlerContext, type Listed, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
+import { type Child, type HandlerContext, type Listed, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
 import { regionInfo } from '../aws/regions.js';
 
 const sdk = () => import('@aws-sdk/client-s3');
@@ -524,7 +524,7 @@ export const s3Bucket: ResourceHandler = {
   },
 
   // On the bucket and its objects (`<bucket>/*`): S3 takes no aws:ResourceTag there; a policy narrows them by bucket name.
-  deleteActions: { tagged: ['s3:GetBucketTagging', 's3:ListBucketMultipartUploads', 's3:AbortMultipartUpload', 's3:ListBucketVersions', 's3:DeleteObjectVersion', 's3:DeleteBucket', 's3:ListBucket'] },
+  deleteActions: { tagged: ['s3:GetBucketTagging', 's3:ListBucketMultipartUploads', 's3:AbortMultipartUpload', 's3:ListBucketVersions', 's3:DeleteObjectVersion', 's3:DeleteBucket'] },
   actions(r) {
     const arn = r.ref.arn;
     const objects = `${arn}/*`;
@@ -534,8 +534,8 @@ export const s3Bucket: ResourceHandler = {
       ...(c.multipartUploads > 0 ? onResource(objects, ['s3:AbortMultipartUpload']) : []),
       ...onResource(arn, ['s3:ListBucketVersions']),
       ...(c.versions + c.deleteMarkers > 0 ? onResource(objects, ['s3:DeleteObjectVersion']) : []),
-      // DeleteBucket, then the waiter's HeadBucket (s3:ListBucket).
-      ...onResource(arn, ['s3:DeleteBucket', 's3:ListBucket']),
+      // No waiter after it: DeleteBucket answers once the bucket is gone (it is not asynchronous).
+      ...onResource(arn, ['s3:DeleteBucket']),
     ];
   },
 
@@ -549,11 +549,5 @@ export const s3Bucket: ResourceHandler = {
     const client = await s3(ctx, r.ref.region);
     await abortUploads(client, Bucket, steps);
     await emptyAndDelete(client, Bucket, steps, new Tally(ctx.progress));
-  },
-
-  async waitUntilGone(ref, ctx) {
-    const { waitUntilBucketNotExists } = await sdk();
-    const client = await s3(ctx, ref.region);
-    await waitUntilBucketNotExists(waiterOptions(client, ctx, { minDelay: 1, maxDelay: 10 }), { Bucket: ref.name });
   },
 };
