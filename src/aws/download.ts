@@ -4,6 +4,47 @@ import { DOWNLOADS_AT_ONCE } from './throughput.js';
 /** One download's limit. */
 export const DOWNLOAD_TIMEOUT_MS = 60_000;
 
+/** A link read earlier is used again only if it stays valid this much longer (a download's own limit). */
+export const LINK_MARGIN_MS = DOWNLOAD_TIMEOUT_MS;
+
+/** A download the server answered with an HTTP error (403 is how S3 answers an expired link). */
+export class DownloadRefused extends Error {
+  constructor(
+    readonly status: number,
+    statusText: string,
+  ) {
+    super(`HTTP ${status}${statusText ? ` ${statusText}` : ''}`);
+    this.name = 'DownloadRefused';
+  }
+}
+
+/**
+ * Whether a link AWS handed out earlier can still be used at `now` (ms), judged by the link alone: a
+ * pre-signed S3 URL names its own expiry (SigV4 X-Amz-Date + X-Amz-Expires; SigV2 Expires), which must
+ * be at least `marginMs` away. A link that carries no signature cannot expire; a signed one whose expiry
+ * cannot be read, or anything that is not an http(s) URL (a redacted plan's placeholder), is not used.
+ */
+export function linkUsable(url: string | undefined, now: number, marginMs = LINK_MARGIN_MS): boolean {
+  let u: URL;
+  try {
+    u = new URL(url ?? '');
+  } catch {
+    return false;
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return false;
+  const q = u.searchParams;
+  const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(q.get('X-Amz-Date') ?? '');
+  const expires = Number(q.get('X-Amz-Expires') ?? NaN);
+  let until: number | undefined;
+  if (date && Number.isFinite(expires)) {
+    const [, y, mo, d, h, mi, se] = date.map(Number) as [number, number, number, number, number, number, number];
+    until = Date.UTC(y, mo - 1, d, h, mi, se) + expires * 1000;
+  } else if (q.has('Expires') && Number.isFinite(Number(q.get('Expires')))) until = Number(q.get('Expires')) * 1000;
+  else if (q.has('X-Amz-Signature') || q.has('Signature') || q.has('X-Amz-Date') || q.has('X-Amz-Expires')) return false;
+  else return true;
+  return until - now >= marginMs;
+}
+
 /**
  * The run's downloads of files AWS hands out by link (a Lambda function's deployment package, from a
  * pre-signed S3 URL): at most DOWNLOADS_AT_ONCE at a time for the whole run, so that the bytes in memory
@@ -36,7 +77,7 @@ export class Downloads {
     const timeout = AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS);
     try {
       const res = await fetch(url, { signal: signal ? AbortSignal.any([timeout, signal]) : timeout });
-      if (!res.ok) throw new Error(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+      if (!res.ok) throw new DownloadRefused(res.status, res.statusText);
       return new Uint8Array(await res.arrayBuffer());
     } catch (err) {
       const code = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;

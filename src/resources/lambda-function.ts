@@ -1,7 +1,7 @@
-import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { GetFunctionCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { createHash } from 'node:crypto';
 import { formatArn, parseArn } from '../aws/arn.js';
-import { DOWNLOAD_TIMEOUT_MS } from '../aws/download.js';
+import { DOWNLOAD_TIMEOUT_MS, DownloadRefused, linkUsable } from '../aws/download.js';
 import type { ResourceRef } from '../model.js';
 import { describeOrGone, every, functionArn, PREFETCH_MIN, onResource, optional, parseDocument, pollUntilDone, runBounded, unlessGone, withoutMetadata } from './common.js';
 import { GONE, waiterOptions, type HandlerContext, type LiveResource, type ResourceHandler } from './handler.js';
@@ -219,24 +219,40 @@ export const lambdaFunction: ResourceHandler = {
   },
 
   /**
-   * The deployment package, downloaded through a fresh GetFunction link (the one describe read expires
-   * in minutes) and checked against Lambda's CodeSha256. An image-based function has none.
+   * The deployment package, checked against Lambda's CodeSha256. An image-based function has none.
+   * The link describe read is used while it stays valid (`linkUsable`: it names its own expiry, a few
+   * minutes after the read); otherwise, or when S3 refuses it (403: expired), one fresh GetFunction
+   * gives a new link and the CodeSha256 to check.
    */
   async artifacts(r, ctx) {
-    if ((r.described.config.Configuration as { PackageType?: string } | undefined)?.PackageType === 'Image') return [];
+    const described = r.described.config as Pick<GetFunctionCommandOutput, 'Configuration' | 'Code'>;
+    if (described.Configuration?.PackageType === 'Image') return [];
     const { GetFunctionCommand } = await sdk();
     const client = await lambda(ctx, r.ref);
-    // The link is read once a download slot is free (src/aws/download.ts): it expires in minutes.
+    const freshRead = () => client.send(new GetFunctionCommand({ FunctionName: r.ref.arn }));
+    // Judged once a download slot is free (src/aws/download.ts): the link expires in minutes.
     return ctx.aws.downloads.run(async (download) => {
-      const fn = await client.send(new GetFunctionCommand({ FunctionName: r.ref.arn }));
+      const reused = linkUsable(described.Code?.Location, Date.now());
+      let fn = reused ? described : await freshRead();
       if (fn.Configuration?.PackageType === 'Image') return [];
-      const location = fn.Code?.Location;
-      if (!location) throw new Error('GetFunction gave no download link for the deployment package');
+      const packageOf = async (f: typeof fn): Promise<Uint8Array> => {
+        const location = f.Code?.Location;
+        if (!location) throw new Error('GetFunction gave no download link for the deployment package');
+        try {
+          return await download(location, ctx.signal);
+        } catch (err) {
+          throw new Error(`the download failed: ${whyNot(err)}`, { cause: err });
+        }
+      };
       let bytes: Uint8Array;
       try {
-        bytes = await download(location, ctx.signal);
+        bytes = await packageOf(fn);
       } catch (err) {
-        throw new Error(`the download failed: ${whyNot(err)}`, { cause: err });
+        const refusal = (err as Error).cause;
+        if (!(reused && refusal instanceof DownloadRefused && refusal.status === 403)) throw err;
+        fn = await freshRead();
+        if (fn.Configuration?.PackageType === 'Image') return [];
+        bytes = await packageOf(fn);
       }
       const digest = createHash('sha256').update(bytes).digest();
       const expected = fn.Configuration?.CodeSha256;

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Downloads } from '../../src/aws/download.js';
+import { DownloadRefused, Downloads, LINK_MARGIN_MS, linkUsable } from '../../src/aws/download.js';
 import { DOWNLOADS_AT_ONCE } from '../../src/aws/throughput.js';
 
 describe('Downloads', () => {
@@ -53,7 +53,7 @@ describe('Downloads', () => {
   });
 
   it('says an HTTP refusal with its status', async () => {
-    await expect(new Downloads().run((download) => download(`${base}/denied`))).rejects.toThrow('HTTP 403 Forbidden');
+    await expect(new Downloads().run((download) => download(`${base}/denied`))).rejects.toMatchObject({ name: 'DownloadRefused', status: 403, message: 'HTTP 403 Forbidden' });
   });
 
   it('does not look up again, in the same run, a host whose name does not exist', async () => {
@@ -73,5 +73,45 @@ describe('Downloads', () => {
     const abort = new AbortController();
     abort.abort();
     await expect(new Downloads().run((download) => download(`${base}/x`, abort.signal))).rejects.toThrow(/abort/i);
+  });
+});
+
+describe('linkUsable', () => {
+  const NOW = Date.UTC(2026, 11, 3, 12, 0, 0);
+  const v4 = (date: string, expires: number) => `https://awslambda-us-east-1-tasks.s3.us-east-1.amazonaws.com/snapshots/1/fn?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=${date}&X-Amz-Expires=${expires}&X-Amz-Signature=abc`;
+
+  it('reads a SigV4 link expiry from X-Amz-Date + X-Amz-Expires, and wants the margin left', () => {
+    expect(linkUsable(v4('20261203T115500Z', 600), NOW)).toBe(true); // 5 minutes left
+    expect(linkUsable(v4('20261203T115000Z', 600), NOW)).toBe(false); // expires now
+    expect(linkUsable(v4('20261203T115100Z', 600), NOW)).toBe(true); // exactly the margin left
+    expect(LINK_MARGIN_MS).toBe(60_000);
+    expect(linkUsable(v4('20261203T115101Z', 600), NOW, 120_000)).toBe(false);
+  });
+
+  it('reads a SigV2 link expiry from Expires (seconds since 1970)', () => {
+    expect(linkUsable(`https://b.s3.amazonaws.com/k?AWSAccessKeyId=A&Expires=${NOW / 1000 + 300}&Signature=s`, NOW)).toBe(true);
+    expect(linkUsable(`https://b.s3.amazonaws.com/k?AWSAccessKeyId=A&Expires=${NOW / 1000 + 30}&Signature=s`, NOW)).toBe(false);
+  });
+
+  it('takes an unsigned link as one that cannot expire, and refuses a signed one whose expiry it cannot read', () => {
+    expect(linkUsable('https://awslambda-us-east-1-tasks.s3.us-east-1.amazonaws.com/snapshots/1/fn-abc', NOW)).toBe(true);
+    expect(linkUsable('https://b.s3.amazonaws.com/k?X-Amz-Signature=abc', NOW)).toBe(false);
+    expect(linkUsable('https://b.s3.amazonaws.com/k?X-Amz-Date=20261203T115500Z&X-Amz-Signature=abc', NOW)).toBe(false);
+    expect(linkUsable('https://b.s3.amazonaws.com/k?X-Amz-Date=soon&X-Amz-Expires=600&X-Amz-Signature=abc', NOW)).toBe(false);
+  });
+
+  it('refuses what is not an http(s) URL: a redacted placeholder, an s3:// URI, nothing', () => {
+    expect(linkUsable('<redacted>', NOW)).toBe(false);
+    expect(linkUsable('s3://awslambda-us-east-1-tasks/x.zip', NOW)).toBe(false);
+    expect(linkUsable(undefined, NOW)).toBe(false);
+    expect(linkUsable('', NOW)).toBe(false);
+  });
+});
+
+describe('DownloadRefused', () => {
+  it('carries the HTTP status and says it in one line', () => {
+    const e = new DownloadRefused(403, 'Forbidden');
+    expect([e.status, e.message, e.name, e instanceof Error]).toEqual([403, 'HTTP 403 Forbidden', 'DownloadRefused', true]);
+    expect(new DownloadRefused(500, '').message).toBe('HTTP 500');
   });
 });

@@ -23,6 +23,9 @@ import { GONE, type Described } from '../../../src/resources/handler.js';
 import { lambdaFunction as handler } from '../../../src/resources/lambda-function.js';
 import { awsError, liveFor, recordingSteps, refFor, testContext } from '../../helpers/context.js';
 
+/** A SigV4 X-Amz-Date (20261203T115500Z) for a time in ms. */
+const amzDate = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
 const lambda = mockClient(LambdaClient);
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:nova-fn';
 const ROLE = 'arn:aws:iam::123456789012:role/service/nova-fn-role';
@@ -346,7 +349,10 @@ describe('lambda:function', () => {
       served.length = 0;
     });
 
-    const zipFunction = live({ config: { Configuration: { PackageType: 'Zip', CodeSha256: 'old' }, Code: { Location: 'https://expired.example/' } } });
+    // Signed an hour ago for ten minutes: expired.
+    const EXPIRED = `https://expired.example/p?X-Amz-Date=${amzDate(Date.now() - 3_600_000)}&X-Amz-Expires=600&X-Amz-Signature=old`;
+    const zipFunction = live({ config: { Configuration: { PackageType: 'Zip', CodeSha256: 'old' }, Code: { Location: EXPIRED } } });
+    const describedWith = (Location: string, CodeSha256 = SHA_B64) => live({ config: { Configuration: { PackageType: 'Zip', CodeSha256 }, Code: { Location } } });
     const fresh = (path: string, CodeSha256 = SHA_B64) =>
       lambda.on(GetFunctionCommand, { FunctionName: ARN }).resolves({ Configuration: { FunctionName: 'nova-fn', PackageType: 'Zip', CodeSha256 }, Code: { Location: `${base}${path}` } });
 
@@ -357,9 +363,44 @@ describe('lambda:function', () => {
       expect(artifact?.name).toBe('package.zip');
       expect(artifact?.sha256).toBe(SHA_HEX);
       expect(Buffer.from(artifact?.bytes ?? []).equals(ZIP)).toBe(true);
-      // The link describe read is never used: it may have expired.
+      // The link describe read has expired: it is not tried.
       expect(served).toEqual(['/package.zip?X-Amz-Signature=fresh']);
       expect(lambda).toHaveReceivedCommandTimes(GetFunctionCommand, 1);
+    });
+
+    it("uses describe's link while it stays valid, and its CodeSha256: no second GetFunction", async () => {
+      const link = `/package.zip?X-Amz-Date=${amzDate(Date.now() - 60_000)}&X-Amz-Expires=600&X-Amz-Signature=s`;
+      const [artifact] = (await handler.artifacts?.(describedWith(`${base}${link}`), ctx())) ?? [];
+      expect(artifact?.sha256).toBe(SHA_HEX);
+      expect(served).toEqual([link]);
+      expect(lambda).not.toHaveReceivedAnyCommand();
+      // An unsigned link (an emulator's) cannot expire: used as it is.
+      served.length = 0;
+      await handler.artifacts?.(describedWith(`${base}/package.zip`), ctx());
+      expect(served).toEqual(['/package.zip']);
+      expect(lambda).not.toHaveReceivedAnyCommand();
+    });
+
+    it("reads a fresh link when describe's is about to expire, or is a redacted plan's placeholder", async () => {
+      fresh('/package.zip?X-Amz-Signature=fresh');
+      // Signed 9 minutes ago for 10: under the download's own minute left.
+      const closing = `${base}/package.zip?X-Amz-Date=${amzDate(Date.now() - 540_000)}&X-Amz-Expires=600&X-Amz-Signature=s`;
+      await handler.artifacts?.(describedWith(closing), ctx());
+      await handler.artifacts?.(describedWith('<redacted>'), ctx());
+      expect(served).toEqual(['/package.zip?X-Amz-Signature=fresh', '/package.zip?X-Amz-Signature=fresh']);
+      expect(lambda).toHaveReceivedCommandTimes(GetFunctionCommand, 2);
+    });
+
+    it("asks once for a fresh link when S3 refuses describe's (403: expired early), and checks the fresh CodeSha256", async () => {
+      fresh('/package.zip?X-Amz-Signature=fresh');
+      const [artifact] = (await handler.artifacts?.(describedWith(`${base}/denied?X-Amz-Date=${amzDate(Date.now())}&X-Amz-Expires=600&X-Amz-Signature=s`, 'stale'), ctx())) ?? [];
+      expect(artifact?.sha256).toBe(SHA_HEX);
+      expect(served.map((u) => u.split('?')[0])).toEqual(['/denied', '/package.zip']);
+      expect(lambda).toHaveReceivedCommandTimes(GetFunctionCommand, 1);
+      // A fresh link refused too is the error: no third try.
+      fresh('/denied');
+      await expect(handler.artifacts?.(describedWith(`${base}/denied`), ctx())).rejects.toThrow('the download failed: HTTP 403 Forbidden');
+      expect(lambda).toHaveReceivedCommandTimes(GetFunctionCommand, 2);
     });
 
     it('saves nothing for an image-based function', async () => {
