@@ -39,6 +39,14 @@ export default tseslint.config(
       ],
     },
   },
+  // SDK packages load through src/aws/sdk.ts (require: no second compile to detect their format).
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/aws/sdk.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: 'ImportExpression[source.value=/^@(aws-sdk|smithy)\\u002F/]', message: 'load SDK packages with sdkPackage() from src/aws/sdk.ts' }],
+    },
+  },
   {
     files: ['scripts/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },

@@ -1,3 +1,4 @@
+import { sdkPackage } from './sdk.js';
 import { CallLog, countCalls } from './calls.js';
 import { Downloads } from './download.js';
 import { isErrorNamed } from './errors.js';
@@ -95,26 +96,26 @@ type Ctor<C> = new (config: Record<string, unknown>) => C;
 
 /** Each SDK package is imported on first use only: `--help` and `types` load none of them. */
 const loaders: { [K in ServiceName]: () => Promise<Ctor<ClientTypes[K]>> } = {
-  sts: async () => (await import('@aws-sdk/client-sts')).STSClient as Ctor<STSClient>,
-  ec2: async () => (await import('@aws-sdk/client-ec2')).EC2Client as Ctor<EC2Client>,
-  iam: async () => (await import('@aws-sdk/client-iam')).IAMClient as Ctor<IAMClient>,
+  sts: async () => (await sdkPackage('@aws-sdk/client-sts')).STSClient as Ctor<STSClient>,
+  ec2: async () => (await sdkPackage('@aws-sdk/client-ec2')).EC2Client as Ctor<EC2Client>,
+  iam: async () => (await sdkPackage('@aws-sdk/client-iam')).IAMClient as Ctor<IAMClient>,
   tagging: async () =>
-    (await import('@aws-sdk/client-resource-groups-tagging-api')).ResourceGroupsTaggingAPIClient as Ctor<ResourceGroupsTaggingAPIClient>,
-  s3: async () => (await import('@aws-sdk/client-s3')).S3Client as Ctor<S3Client>,
-  lambda: async () => (await import('@aws-sdk/client-lambda')).LambdaClient as Ctor<LambdaClient>,
-  sagemaker: async () => (await import('@aws-sdk/client-sagemaker')).SageMakerClient as Ctor<SageMakerClient>,
-  bedrock: async () => (await import('@aws-sdk/client-bedrock')).BedrockClient as Ctor<BedrockClient>,
-  'bedrock-agent': async () => (await import('@aws-sdk/client-bedrock-agent')).BedrockAgentClient as Ctor<BedrockAgentClient>,
-  logs: async () => (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient as Ctor<CloudWatchLogsClient>,
-  codebuild: async () => (await import('@aws-sdk/client-codebuild')).CodeBuildClient as Ctor<CodeBuildClient>,
-  ecr: async () => (await import('@aws-sdk/client-ecr')).ECRClient as Ctor<ECRClient>,
-  events: async () => (await import('@aws-sdk/client-eventbridge')).EventBridgeClient as Ctor<EventBridgeClient>,
-  glue: async () => (await import('@aws-sdk/client-glue')).GlueClient as Ctor<GlueClient>,
-  codepipeline: async () => (await import('@aws-sdk/client-codepipeline')).CodePipelineClient as Ctor<CodePipelineClient>,
+    (await sdkPackage('@aws-sdk/client-resource-groups-tagging-api')).ResourceGroupsTaggingAPIClient as Ctor<ResourceGroupsTaggingAPIClient>,
+  s3: async () => (await sdkPackage('@aws-sdk/client-s3')).S3Client as Ctor<S3Client>,
+  lambda: async () => (await sdkPackage('@aws-sdk/client-lambda')).LambdaClient as Ctor<LambdaClient>,
+  sagemaker: async () => (await sdkPackage('@aws-sdk/client-sagemaker')).SageMakerClient as Ctor<SageMakerClient>,
+  bedrock: async () => (await sdkPackage('@aws-sdk/client-bedrock')).BedrockClient as Ctor<BedrockClient>,
+  'bedrock-agent': async () => (await sdkPackage('@aws-sdk/client-bedrock-agent')).BedrockAgentClient as Ctor<BedrockAgentClient>,
+  logs: async () => (await sdkPackage('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient as Ctor<CloudWatchLogsClient>,
+  codebuild: async () => (await sdkPackage('@aws-sdk/client-codebuild')).CodeBuildClient as Ctor<CodeBuildClient>,
+  ecr: async () => (await sdkPackage('@aws-sdk/client-ecr')).ECRClient as Ctor<ECRClient>,
+  events: async () => (await sdkPackage('@aws-sdk/client-eventbridge')).EventBridgeClient as Ctor<EventBridgeClient>,
+  glue: async () => (await sdkPackage('@aws-sdk/client-glue')).GlueClient as Ctor<GlueClient>,
+  codepipeline: async () => (await sdkPackage('@aws-sdk/client-codepipeline')).CodePipelineClient as Ctor<CodePipelineClient>,
   codeconnections: async () =>
-    (await import('@aws-sdk/client-codestar-connections')).CodeStarConnectionsClient as Ctor<CodeStarConnectionsClient>,
-  cloudformation: async () => (await import('@aws-sdk/client-cloudformation')).CloudFormationClient as Ctor<CloudFormationClient>,
-  servicecatalog: async () => (await import('@aws-sdk/client-service-catalog')).ServiceCatalogClient as Ctor<ServiceCatalogClient>,
+    (await sdkPackage('@aws-sdk/client-codestar-connections')).CodeStarConnectionsClient as Ctor<CodeStarConnectionsClient>,
+  cloudformation: async () => (await sdkPackage('@aws-sdk/client-cloudformation')).CloudFormationClient as Ctor<CloudFormationClient>,
+  servicecatalog: async () => (await sdkPackage('@aws-sdk/client-service-catalog')).ServiceCatalogClient as Ctor<ServiceCatalogClient>,
 };
 
 export const DEFAULT_MAX_ATTEMPTS = 6;
@@ -288,7 +289,7 @@ export const SERVICE_IDS: { readonly [K in ServiceName]: string } = {
  * config loader, but for the given profile (else AWS_PROFILE, else `default`).
  */
 export async function configuredEndpoint(service: ServiceName, profile: string | undefined): Promise<string | undefined> {
-  const { booleanSelector, loadConfig, SelectorType } = await import('@smithy/core/config');
+  const { booleanSelector, loadConfig, SelectorType } = await sdkPackage('@smithy/core/config');
   const init = profile ? { profile } : {};
   const ignore = await loadConfig<boolean>(
     {

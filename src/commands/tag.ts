@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { sdkPackage } from '../aws/sdk.js';
 import { arnKey } from '../aws/arn.js';
 import { describeError } from '../aws/errors.js';
 import { prepareFolder } from '../backup/files.js';
@@ -203,7 +204,7 @@ async function tagAll(env: RunEnv, chosen: (TagCandidate & { handler: ResourceHa
       }),
     ),
   );
-  const { TagResourcesCommand } = await import('@aws-sdk/client-resource-groups-tagging-api');
+  const { TagResourcesCommand } = await sdkPackage('@aws-sdk/client-resource-groups-tagging-api');
   const regions = [...new Set(byApi.map((c) => c.region))];
   for (const region of regions) {
     const inRegion = byApi.filter((c) => c.region === region);

@@ -1,3 +1,4 @@
+import { sdkPackage } from '../aws/sdk.js';
 import { arnKey, parseArn } from '../aws/arn.js';
 import type { AwsClients } from '../aws/clients.js';
 import { describeError, isNoEndpoint } from '../aws/errors.js';
@@ -121,7 +122,7 @@ export function readArn(raw: string): string {
 }
 
 async function taggedInRegion(aws: AwsClients, region: string, filters: readonly TagFilter[], repaired: { raw: string; arn: string }[]): Promise<Hit[]> {
-  const { paginateGetResources } = await import('@aws-sdk/client-resource-groups-tagging-api');
+  const { paginateGetResources } = await sdkPackage('@aws-sdk/client-resource-groups-tagging-api');
   const client = await aws.get('tagging', region);
   const TagFilters = filters.map((f) => (f.values.length ? { Key: f.key, Values: [...f.values] } : { Key: f.key }));
   const hits: Hit[] = [];

@@ -1,3 +1,4 @@
+import { sdkPackage } from '../aws/sdk.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Throughput } from '../aws/throughput.js';
 import { clientOf, type HandlerContext, type Listed, type ResourceHandler } from '../resources/handler.js';
@@ -67,7 +68,7 @@ export class Listings {
 
 /** The regions enabled for the account, in the run's partition (EC2 DescribeRegions, opt-in regions that are not opted in excluded). */
 export async function enabledRegions(aws: AwsClients, home: string, partition: string): Promise<string[]> {
-  const { DescribeRegionsCommand } = await import('@aws-sdk/client-ec2');
+  const { DescribeRegionsCommand } = await sdkPackage('@aws-sdk/client-ec2');
   const ec2 = await aws.get('ec2', home);
   const out = await ec2.send(new DescribeRegionsCommand({ AllRegions: false }));
   const names = (out.Regions ?? [])

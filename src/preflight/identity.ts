@@ -1,3 +1,4 @@
+import { sdkPackage } from '../aws/sdk.js';
 import type { AwsClients } from '../aws/clients.js';
 import { describeError, errorName, isErrorNamed } from '../aws/errors.js';
 import { NovaError } from '../errors.js';
@@ -22,7 +23,7 @@ export function profileInUse(profile: string | undefined): { readonly name: stri
 
 /** A profile's settings, from the config file and the credentials file merged as the SDK merges them; undefined when it is in neither. */
 export async function readProfile(name: string): Promise<Readonly<Record<string, string | undefined>> | undefined> {
-  const { loadSharedConfigFiles } = await import('@smithy/core/config');
+  const { loadSharedConfigFiles } = await sdkPackage('@smithy/core/config');
   const { configFile, credentialsFile } = await loadSharedConfigFiles();
   const fromConfig = Object.hasOwn(configFile, name) ? configFile[name] : undefined;
   const fromCredentials = Object.hasOwn(credentialsFile, name) ? credentialsFile[name] : undefined;
@@ -92,7 +93,7 @@ function networkCode(err: unknown): string | undefined {
 
 /** STS GetCallerIdentity: who we are, and in which account. Needs no permission. */
 export async function callerIdentity(aws: AwsClients, region: string): Promise<Identity> {
-  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  const { GetCallerIdentityCommand } = await sdkPackage('@aws-sdk/client-sts');
   const sts = await aws.get('sts', region);
   let out;
   try {
@@ -113,7 +114,7 @@ export function checkAccount(identity: Identity, expected: string | undefined): 
 
 /** The account's alias (IAM ListAccountAliases), if it has one and the caller may read it. */
 export async function accountAlias(aws: AwsClients, region: string): Promise<string | undefined> {
-  const { ListAccountAliasesCommand } = await import('@aws-sdk/client-iam');
+  const { ListAccountAliasesCommand } = await sdkPackage('@aws-sdk/client-iam');
   try {
     const iam = await aws.get('iam', region, { maxAttempts: 2 });
     const out = await iam.send(new ListAccountAliasesCommand({}));

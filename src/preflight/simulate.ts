@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { sdkPackage } from '../aws/sdk.js';
 import { parseArn } from '../aws/arn.js';
 import type { AwsClients } from '../aws/clients.js';
 import { describeError, isAccessDenied } from '../aws/errors.js';
@@ -19,7 +20,7 @@ export async function policySourceArn(
   if (p.service === 'sts' && p.resource.startsWith('assumed-role/')) {
     const roleName = p.resource.split('/')[1] ?? '';
     // The session ARN drops the role's path: ask IAM for the real role ARN.
-    const { GetRoleCommand } = await import('@aws-sdk/client-iam');
+    const { GetRoleCommand } = await sdkPackage('@aws-sdk/client-iam');
     try {
       const iam = await aws.get('iam', region, { maxAttempts: 2 });
       const out = await iam.send(new GetRoleCommand({ RoleName: roleName }));
@@ -88,7 +89,7 @@ export async function simulatePlan(input: SimulationInput): Promise<SimulationRe
   const source = await policySourceArn(input.aws, input.region, input.identity);
   if ('unavailable' in source) return { status: 'unavailable', reason: source.unavailable };
 
-  const { paginateSimulatePrincipalPolicy } = await import('@aws-sdk/client-iam');
+  const { paginateSimulatePrincipalPolicy } = await sdkPackage('@aws-sdk/client-iam');
   const iam = await input.aws.get('iam', input.region, { maxAttempts: 2 });
   let calls = 0;
   const ask = async (q: (typeof questions)[number]): Promise<DeniedAction[]> => {

@@ -1,5 +1,6 @@
 import type { BedrockClient } from '@aws-sdk/client-bedrock';
 import type { BedrockAgentClient } from '@aws-sdk/client-bedrock-agent';
+import { sdkPackage } from '../aws/sdk.js';
 import { formatArn, lastSegment, parseArn } from '../aws/arn.js';
 import type { ResourceRef, Tags } from '../model.js';
 import { describeOrGone, pollUntilDone, type Where } from './common.js';
@@ -11,8 +12,8 @@ import { GONE, waiterOptions, type Gone, type HandlerContext } from './handler.j
  * (`bedrock-agent`: agents, knowledge bases), their not-found, pages, tags and waits.
  */
 
-const bedrockSdk = () => import('@aws-sdk/client-bedrock');
-export const agentSdk = () => import('@aws-sdk/client-bedrock-agent');
+const bedrockSdk = () => sdkPackage('@aws-sdk/client-bedrock');
+export const agentSdk = () => sdkPackage('@aws-sdk/client-bedrock-agent');
 
 /** What Bedrock answers for a model, job or ARN it does not know (Get, Delete, Stop, ListTagsForResource). */
 export const BEDROCK_NOT_FOUND = ['ResourceNotFoundException'];

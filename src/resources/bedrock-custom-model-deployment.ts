@@ -1,11 +1,12 @@
 import type { BedrockClient, GetCustomModelDeploymentResponse } from '@aws-sdk/client-bedrock';
+import { sdkPackage } from '../aws/sdk.js';
 import type { ResourceRef } from '../model.js';
 import { BEDROCK_NOT_FOUND, BEDROCK_PAGE, bedrock, bedrockName, bedrockTags, waitUntilBedrockGone } from './bedrock-common.js';
 import { bedrockCustomModel } from './bedrock-custom-model.js';
 import { describeOrGone, onResource, withoutMetadata } from './common.js';
 import { GONE, type Gone, type Listed, type ResourceHandler } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-bedrock');
+const sdk = () => sdkPackage('@aws-sdk/client-bedrock');
 
 /** A deletion shows `Deleting` for a while (delete-custom-model-deployment.html): poll every 5 s at first, at most every 30 s. */
 const WAIT_DELAYS = { minDelay: 5, maxDelay: 30 };

@@ -1,8 +1,9 @@
+import { sdkPackage } from '../aws/sdk.js';
 import { BEDROCK_NOT_FOUND, BEDROCK_PAGE, bedrock, bedrockIdentifier, bedrockName, bedrockTags } from './bedrock-common.js';
 import { describeOrGone, onResource, withoutMetadata } from './common.js';
 import { GONE, type Listed, type ResourceHandler } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-bedrock');
+const sdk = () => sdkPackage('@aws-sdk/client-bedrock');
 
 /** Every IAM action its delete needs, whatever its state: all on the resource itself. */
 const ACTIONS = ['bedrock:ListTagsForResource', 'bedrock:DeleteCustomModel'];

@@ -1,11 +1,12 @@
 import type { BedrockClient, GetModelCustomizationJobResponse } from '@aws-sdk/client-bedrock';
+import { sdkPackage } from '../aws/sdk.js';
 import type { ResourceRef } from '../model.js';
 import { BEDROCK_NOT_FOUND, BEDROCK_PAGE, bedrock, bedrockIdentifier, bedrockName, bedrockTags } from './bedrock-common.js';
 import { bedrockCustomModel } from './bedrock-custom-model.js';
 import { describeOrGone, onResource, pollUntilDone, withoutMetadata } from './common.js';
 import { GONE, waiterOptions, type Gone, type HandlerContext, type Listed, type ResourceHandler } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-bedrock');
+const sdk = () => sdkPackage('@aws-sdk/client-bedrock');
 
 /** A job in one of these states is over: AWS keeps its record and has no delete for it. */
 const FINISHED = ['Completed', 'Failed', 'Stopped'];

@@ -1,4 +1,5 @@
 import type { BedrockClient, GetProvisionedModelThroughputResponse } from '@aws-sdk/client-bedrock';
+import { sdkPackage } from '../aws/sdk.js';
 import type { ResourceRef } from '../model.js';
 import { BEDROCK_NOT_FOUND, BEDROCK_PAGE, bedrock, bedrockName, bedrockTags, waitUntilBedrockGone } from './bedrock-common.js';
 import { bedrockCustomModel } from './bedrock-custom-model.js';
@@ -6,7 +7,7 @@ import { bedrockImportedModel } from './bedrock-imported-model.js';
 import { describeOrGone, onResource, withoutMetadata } from './common.js';
 import { GONE, type Gone, type Listed, type ResourceHandler } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-bedrock');
+const sdk = () => sdkPackage('@aws-sdk/client-bedrock');
 
 /** "The Provisioned Throughput is immediately deleted" (prov-thru-delete.html): poll every 2 s at first, at most every 15 s. */
 const WAIT_DELAYS = { minDelay: 2, maxDelay: 15 };

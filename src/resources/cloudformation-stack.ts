@@ -1,10 +1,11 @@
 import type { CloudFormationClient, Stack, StackResourceSummary } from '@aws-sdk/client-cloudformation';
+import { sdkPackage } from '../aws/sdk.js';
 import { formatArn, lastSegment, parseArn } from '../aws/arn.js';
 import type { ResourceRef, Tags } from '../model.js';
 import { describeOrGone, onResource } from './common.js';
 import { GONE, waiterOptions, type Child, type Gone, type HandlerContext, type Listed, type LiveResource, type ResourceHandler } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-cloudformation');
+const sdk = () => sdkPackage('@aws-sdk/client-cloudformation');
 
 /** DescribeStacks by name answers ValidationError "Stack with id X does not exist" (by ARN, DELETE_COMPLETE). */
 const NOT_FOUND = ['ValidationError'];

@@ -1,10 +1,11 @@
 import type { CodeBuildClient, Project } from '@aws-sdk/client-codebuild';
+import { sdkPackage } from '../aws/sdk.js';
 import { formatArn, lastSegment, parseArn } from '../aws/arn.js';
 import type { ResourceRef, Tags } from '../model.js';
 import { onResource } from './common.js';
 import { GONE, type Gone, type HandlerContext, type Listed, type ResourceHandler } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-codebuild');
+const sdk = () => sdkPackage('@aws-sdk/client-codebuild');
 
 /** CodeBuild's not-found; BatchGetProjects itself never throws it (it names missing projects instead). */
 const NOT_FOUND = ['ResourceNotFoundException'];

@@ -1,4 +1,5 @@
 import type { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
+import { sdkPackage } from '../aws/sdk.js';
 import { lastSegment, parseArn } from '../aws/arn.js';
 import { iamPrefixes } from '../aws/iam-names.js';
 import type { Tags } from '../model.js';
@@ -6,7 +7,7 @@ import { tagListToRecord } from '../tags.js';
 import { describeOrGone, onResource, withoutMetadata } from './common.js';
 import { GONE, type HandlerContext, type Listed, type ResourceHandler } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-codestar-connections');
+const sdk = () => sdkPackage('@aws-sdk/client-codestar-connections');
 
 const NOT_FOUND = ['ResourceNotFoundException'];
 /** ListConnections' largest page. */

@@ -1,4 +1,5 @@
 import type { CodePipelineClient, GetPipelineOutput, PipelineDeclaration, PipelineExecutionSummary } from '@aws-sdk/client-codepipeline';
+import { sdkPackage } from '../aws/sdk.js';
 import { formatArn, parseArn } from '../aws/arn.js';
 import type { ResourceRef, Tags } from '../model.js';
 import { codebuildProject } from './codebuild-project.js';
@@ -6,7 +7,7 @@ import { codeconnectionsConnection } from './codeconnections-connection.js';
 import { callerWhere, describeOrGone, onResource, pollUntilDone, unlessGone, withoutMetadata } from './common.js';
 import { GONE, waiterOptions, type HandlerContext, type LiveResource, type ResourceHandler } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-codepipeline');
+const sdk = () => sdkPackage('@aws-sdk/client-codepipeline');
 
 /** GetPipeline and ListPipelineExecutions say PipelineNotFound, ListTagsForResource ResourceNotFound. */
 const NOT_FOUND = ['PipelineNotFoundException', 'ResourceNotFoundException'];

@@ -1,5 +1,6 @@
 import { checkExceptions, createWaiter, WaiterState, type WaiterResult } from '@smithy/core/client';
 import pLimit from 'p-limit';
+import { sdkPackage } from '../aws/sdk.js';
 import { formatArn, parseArn } from '../aws/arn.js';
 import type { AwsClients } from '../aws/clients.js';
 import { httpStatus, isErrorNamed } from '../aws/errors.js';
@@ -119,7 +120,7 @@ export async function callerWhere(ctx: HandlerContext, region: string): Promise<
   let hit = callers.get(ctx.aws);
   if (!hit) {
     hit = (async () => {
-      const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+      const { GetCallerIdentityCommand } = await sdkPackage('@aws-sdk/client-sts');
       const sts = await ctx.aws.get('sts', region);
       const me = await sts.send(new GetCallerIdentityCommand({}));
       const partition = parseArn(me.Arn ?? '')?.partition;

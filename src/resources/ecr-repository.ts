@@ -1,11 +1,12 @@
 import type { ECRClient, ImageIdentifier } from '@aws-sdk/client-ecr';
+import { sdkPackage } from '../aws/sdk.js';
 import { parseArn } from '../aws/arn.js';
 import type { ResourceRef } from '../model.js';
 import { tagListToRecord } from '../tags.js';
 import { describeOrGone, onResource, optional, parseDocument, withoutMetadata } from './common.js';
 import { GONE, type HandlerContext, type LiveResource, type ResourceHandler } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-ecr');
+const sdk = () => sdkPackage('@aws-sdk/client-ecr');
 
 const NOT_FOUND = ['RepositoryNotFoundException'];
 /** DescribeRepositories and ListImages both take up to 1000 a page. */

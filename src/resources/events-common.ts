@@ -1,11 +1,12 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { sdkPackage } from '../aws/sdk.js';
 import type { Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
 import type { HandlerContext } from './handler.js';
 
 /** What the EventBridge types (event buses, rules) share; this file is not a type. */
 
-const sdk = () => import('@aws-sdk/client-eventbridge');
+const sdk = () => sdkPackage('@aws-sdk/client-eventbridge');
 
 /** EventBridge's not-found, for buses and rules alike (its reads and deletes). */
 export const EVENTS_NOT_FOUND = ['ResourceNotFoundException'];

@@ -1,10 +1,11 @@
+import { sdkPackage } from '../aws/sdk.js';
 import { parseArn } from '../aws/arn.js';
 import type { ResourceRef } from '../model.js';
 import { describeOrGone, onResource, parseDocument, withoutMetadata } from './common.js';
 import { DEFAULT_BUS, EVENTS_NOT_FOUND, events, eventsTags, listEventBuses } from './events-common.js';
 import { GONE, type Listed, type ResourceHandler } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-eventbridge');
+const sdk = () => sdkPackage('@aws-sdk/client-eventbridge');
 
 /** The bus name in an `event-bus/<name>` ARN (partner buses have slashes: `aws.partner/…`). */
 const busName = (arn: string): string => (parseArn(arn)?.resource ?? arn).replace(/^event-bus\//, '');

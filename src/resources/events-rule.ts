@@ -1,4 +1,5 @@
 import type { EventBridgeClient, Target } from '@aws-sdk/client-eventbridge';
+import { sdkPackage } from '../aws/sdk.js';
 import { lastSegment, parseArn } from '../aws/arn.js';
 import type { ResourceRef } from '../model.js';
 import { describeOrGone, onResource, unlessGone, withoutMetadata } from './common.js';
@@ -6,7 +7,7 @@ import { allPages, DEFAULT_BUS, EVENTS_NOT_FOUND, EVENTS_PAGE, events, eventsTag
 import { eventsEventBus } from './events-event-bus.js';
 import { GONE, type LiveResource, type Listed, type ResourceHandler, type Steps } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-eventbridge');
+const sdk = () => sdkPackage('@aws-sdk/client-eventbridge');
 
 /** RemoveTargets takes at most 10 ids per request (its API reference). */
 const REMOVE_BATCH = 10;

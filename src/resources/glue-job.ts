@@ -1,10 +1,11 @@
 import type { GlueClient, Job, JobRun } from '@aws-sdk/client-glue';
+import { sdkPackage } from '../aws/sdk.js';
 import { formatArn, parseArn } from '../aws/arn.js';
 import type { Tags } from '../model.js';
 import { bucketArn, callerWhere, describeOrGone, onResource, pollUntilDone } from './common.js';
 import { GONE, waiterOptions, type HandlerContext, type Listed, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-glue');
+const sdk = () => sdkPackage('@aws-sdk/client-glue');
 
 /** What Glue answers for a job it does not know (GetJob, GetJobRuns, GetTags). DeleteJob never says it. */
 const NOT_FOUND = ['EntityNotFoundException'];

@@ -1,11 +1,12 @@
 import type { IAMClient, InstanceProfile } from '@aws-sdk/client-iam';
+import { sdkPackage } from '../aws/sdk.js';
 import { lastSegment, parseArn } from '../aws/arn.js';
 import { tagListToRecord } from '../tags.js';
 import { describeOrGone, onResource, unlessGone } from './common.js';
 import { GONE, type Listed, type LiveResource, type ResourceHandler } from './handler.js';
 import { IAM_NOT_FOUND, IAM_PAGE, iamClient, runEach, tagList } from './iam-common.js';
 
-const sdk = () => import('@aws-sdk/client-iam');
+const sdk = () => sdkPackage('@aws-sdk/client-iam');
 
 async function getProfile(client: IAMClient, InstanceProfileName: string): Promise<InstanceProfile | undefined> {
   const { GetInstanceProfileCommand } = await sdk();

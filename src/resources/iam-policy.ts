@@ -1,5 +1,6 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import pLimit from 'p-limit';
+import { sdkPackage } from '../aws/sdk.js';
 import { lastSegment, parseArn } from '../aws/arn.js';
 import type { Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
@@ -7,7 +8,7 @@ import { describeOrGone, onResource, parseDocument, unlessGone } from './common.
 import { GONE, type Child, type HandlerContext, type Listed, type LiveResource, type ResourceHandler } from './handler.js';
 import { CUSTOMER_POLICY_ARN, IAM_CONCURRENCY, IAM_NOT_FOUND, IAM_PAGE, iamClient, runEach, tagList } from './iam-common.js';
 
-const sdk = () => import('@aws-sdk/client-iam');
+const sdk = () => sdkPackage('@aws-sdk/client-iam');
 
 interface RoleEntity {
   readonly RoleName: string;

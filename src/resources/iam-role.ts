@@ -1,5 +1,6 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import pLimit from 'p-limit';
+import { sdkPackage } from '../aws/sdk.js';
 import { lastSegment, parseArn } from '../aws/arn.js';
 import { describeError, isErrorNamed } from '../aws/errors.js';
 import type { Tags } from '../model.js';
@@ -8,7 +9,7 @@ import { describeOrGone, onResource, parseDocument, unlessGone } from './common.
 import { GONE, type ActionNeed, type Child, type Listed, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
 import { CUSTOMER_POLICY_ARN, IAM_CONCURRENCY, IAM_NOT_FOUND, IAM_PAGE, iamClient, runEach, tagList } from './iam-common.js';
 
-const sdk = () => import('@aws-sdk/client-iam');
+const sdk = () => sdkPackage('@aws-sdk/client-iam');
 type Sdk = Awaited<ReturnType<typeof sdk>>;
 
 /** `/` for `role/name`, `/a/b/` for `role/a/b/name`. */

@@ -1,12 +1,13 @@
 import type { GetFunctionCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { createHash } from 'node:crypto';
+import { sdkPackage } from '../aws/sdk.js';
 import { formatArn, parseArn } from '../aws/arn.js';
 import { DOWNLOAD_TIMEOUT_MS, DownloadRefused, linkUsable } from '../aws/download.js';
 import type { ResourceRef } from '../model.js';
 import { describeOrGone, every, functionArn, PREFETCH_MIN, onResource, optional, parseDocument, pollUntilDone, runBounded, unlessGone, withoutMetadata } from './common.js';
 import { GONE, waiterOptions, type HandlerContext, type LiveResource, type ResourceHandler } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-lambda');
+const sdk = () => sdkPackage('@aws-sdk/client-lambda');
 
 const NOT_FOUND = ['ResourceNotFoundException'];
 /** Maximum page sizes: ListFunctions 50, ListEventSourceMappings 100, ListAliases and ListVersionsByFunction 10,000. */

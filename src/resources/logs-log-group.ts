@@ -1,9 +1,10 @@
 import type { CloudWatchLogsClient, LogGroup } from '@aws-sdk/client-cloudwatch-logs';
+import { sdkPackage } from '../aws/sdk.js';
 import type { ResourceRef, Tags } from '../model.js';
 import { describeOrGone, PREFETCH_MIN } from './common.js';
 import { GONE, type Child, type Gone, type HandlerContext, type Listed, type LiveResource, type ResourceHandler, type TypeSettings } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-cloudwatch-logs');
+const sdk = () => sdkPackage('@aws-sdk/client-cloudwatch-logs');
 
 const NOT_FOUND = ['ResourceNotFoundException'];
 /** The maximum `limit` of DescribeLogGroups. */

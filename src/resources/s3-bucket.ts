@@ -1,5 +1,6 @@
 import type { ObjectIdentifier, ObjectVersion, S3Client } from '@aws-sdk/client-s3';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { sdkPackage } from '../aws/sdk.js';
 import type { Tags } from '../model.js';
 import { tagListToRecord } from '../tags.js';
 import { isErrorNamed } from '../aws/errors.js';
@@ -7,7 +8,7 @@ import { describeOrGone, onResource, optional, parseDocument, unlessGone, withou
 import { type Child, type HandlerContext, type Listed, type LiveResource, type ResourceHandler, type Steps } from './handler.js';
 import { regionInfo } from '../aws/regions.js';
 
-const sdk = () => import('@aws-sdk/client-s3');
+const sdk = () => sdkPackage('@aws-sdk/client-s3');
 
 /** HeadBucket answers a missing bucket with a bare 404, which the SDK names NotFound; every other call says NoSuchBucket. */
 const NOT_FOUND = ['NoSuchBucket', 'NotFound'];

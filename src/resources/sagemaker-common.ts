@@ -6,6 +6,7 @@ import type {
   ServiceOutputTypes,
 } from '@aws-sdk/client-sagemaker';
 import type { CommandImpl } from '@smithy/core/client';
+import { sdkPackage } from '../aws/sdk.js';
 import { formatArn, lastSegment, parseArn } from '../aws/arn.js';
 import { isErrorNamed } from '../aws/errors.js';
 import type { ResourceRef, Tags } from '../model.js';
@@ -31,7 +32,7 @@ import {
  * for, the jobs' stop and retention rules, MLflow's lost data.
  */
 
-export const sagemakerSdk = () => import('@aws-sdk/client-sagemaker');
+export const sagemakerSdk = () => sdkPackage('@aws-sdk/client-sagemaker');
 export type SageMakerSdk = Awaited<ReturnType<typeof sagemakerSdk>>;
 
 /** A command of the SageMaker client, taking `I` and answering `O`. */

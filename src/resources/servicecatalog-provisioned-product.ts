@@ -1,13 +1,14 @@
 import type { ProvisionedProductAttribute, ServiceCatalogClient } from '@aws-sdk/client-service-catalog';
 import { randomUUID } from 'node:crypto';
 import { checkExceptions, createWaiter, WaiterState } from '@smithy/core/client';
+import { sdkPackage } from '../aws/sdk.js';
 import { lastSegment, parseArn } from '../aws/arn.js';
 import { isErrorNamed } from '../aws/errors.js';
 import type { ResourceRef, Tags } from '../model.js';
 import { onResource } from './common.js';
 import { GONE, waiterOptions, type Gone, type HandlerContext, type Listed, type ResourceHandler } from './handler.js';
 
-const sdk = () => import('@aws-sdk/client-service-catalog');
+const sdk = () => sdkPackage('@aws-sdk/client-service-catalog');
 
 const NOT_FOUND = ['ResourceNotFoundException'];
 /** SearchProvisionedProducts' largest page. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { sdkPackage } from '../aws/sdk.js';
 import { documentText, found, obj, optStr, restorer, tagList } from './restorer.js';
 
-const sdk = () => import('@aws-sdk/client-iam');
+const sdk = () => sdkPackage('@aws-sdk/client-iam');
 
 const schema = obj({
   Policy: obj({ PolicyName: z.string(), Path: optStr, Description: optStr, DefaultVersionId: optStr }),

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { sdkPackage } from '../aws/sdk.js';
 import { documentText, found, obj, optNum, optStr, restorer, SETTLE_ATTEMPTS, tagList } from './restorer.js';
 
-const sdk = () => import('@aws-sdk/client-iam');
+const sdk = () => sdkPackage('@aws-sdk/client-iam');
 const NOT_FOUND = ['NoSuchEntity', 'NoSuchEntityException'];
 
 const schema = obj({

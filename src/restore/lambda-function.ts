@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { sdkPackage } from '../aws/sdk.js';
 import { REDACTED } from '../backup/redact.js';
 import type { RestoreEntry } from './restorer.js';
 import { defined, found, obj, optNum, optStr, restorer, SETTLE_ATTEMPTS } from './restorer.js';
 
-const sdk = () => import('@aws-sdk/client-lambda');
+const sdk = () => sdkPackage('@aws-sdk/client-lambda');
 
 const strings = z.array(z.string()).nullish();
 const schema = obj({

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { sdkPackage } from '../aws/sdk.js';
 import { obj, optNum, optStr, restorer } from './restorer.js';
 
-const sdk = () => import('@aws-sdk/client-cloudwatch-logs');
+const sdk = () => sdkPackage('@aws-sdk/client-cloudwatch-logs');
 
 const schema = obj({ logGroupName: z.string(), retentionInDays: optNum, kmsKeyId: optStr, logGroupClass: optStr, storedBytes: optNum, deletionProtectionEnabled: z.boolean().nullish() });
 

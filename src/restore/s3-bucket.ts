@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { sdkPackage } from '../aws/sdk.js';
 import { httpStatus } from '../aws/errors.js';
 import { documentText, found, obj, optNum, optStr, restorer, tagList } from './restorer.js';
 
-const sdk = () => import('@aws-sdk/client-s3');
+const sdk = () => sdkPackage('@aws-sdk/client-s3');
 
 const record = z.record(z.string(), z.unknown());
 const schema = obj({

@@ -1,8 +1,9 @@
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { sdkPackage } from '../aws/sdk.js';
 import type { RestoreContext, RestoreEntry } from './restorer.js';
 import { found, tagList } from './restorer.js';
 
-export const sagemakerSdk = () => import('@aws-sdk/client-sagemaker');
+export const sagemakerSdk = () => sdkPackage('@aws-sdk/client-sagemaker');
 
 /** SageMaker answers a Describe of a missing resource with a ValidationException. */
 const NOT_FOUND = ['ValidationException', 'ResourceNotFound'];
