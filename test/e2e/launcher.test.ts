@@ -36,6 +36,7 @@ const childrenOf = (pid: number): number[] =>
     .split(/\s+/)
     .filter(Boolean)
     .map(Number);
+const environOf = (pid: number): string[] => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
 const until = async (what: string, ok: () => boolean, ms = 10_000): Promise<void> => {
   const end = Date.now() + ms;
   while (!ok()) {
@@ -52,8 +53,8 @@ async function twoSignals(p: { kill(signal: NodeJS.Signals): boolean }, signal: 
 }
 
 /** Starts a run that waits in its first call, and returns the launcher, its CLI child and the result. */
-async function waitingRun() {
-  const { child: launcher, done } = spawnCli(['--tag', 'project=x', '--region', 'us-east-1', '--dry-run', '--endpoint-url', endpoint], { launcher: true });
+async function waitingRun(env?: Record<string, string>) {
+  const { child: launcher, done } = spawnCli(['--tag', 'project=x', '--region', 'us-east-1', '--dry-run', '--endpoint-url', endpoint], { launcher: true, ...(env ? { env } : {}) });
   const pid = launcher.pid;
   if (pid === undefined) throw new Error('the launcher did not start');
   // The CLI is waiting once its first call has reached the endpoint.
@@ -69,8 +70,18 @@ describe.runIf(process.platform === 'linux')('the launcher (bin/nova-cleanup.js)
     const argv = readFileSync(`/proc/${cli}/cmdline`, 'utf8').split('\0');
     expect(argv).toContain('--optimize-for-size');
     expect(argv).toContain('--dry-run');
+    // glibc returns blocks of 32 KB and more to the system when they are freed (see the launcher).
+    expect(environOf(cli)).toContain('MALLOC_MMAP_THRESHOLD_=32768');
     // The CLI's exit code is the launcher's: a second SIGTERM quits at once with 130 (the first only
     // stops new work, and the run is waiting in a call that is never answered).
+    await twoSignals(launcher, 'SIGTERM');
+    expect((await done).code).toBe(130);
+  });
+
+  it("keeps the user's own MALLOC_MMAP_THRESHOLD_", async () => {
+    const { launcher, cli, done } = await waitingRun({ MALLOC_MMAP_THRESHOLD_: '65536' });
+    expect(environOf(cli)).toContain('MALLOC_MMAP_THRESHOLD_=65536');
+    expect(environOf(cli)).not.toContain('MALLOC_MMAP_THRESHOLD_=32768');
     await twoSignals(launcher, 'SIGTERM');
     expect((await done).code).toBe(130);
   });
