@@ -181,7 +181,7 @@ export type Gone = typeof GONE;
 
 /**
  * Everything about one resource type, in one file under `src/resources/`. Handlers import SDK packages
- * lazily (`await import(...)`) so that startup stays fast. Rules that are the same for every type (the
+ * lazily (through `sdkPackage`, on first use) so that startup stays fast. Rules that are the same for every type (the
  * tag re-check, journalling, not-found after a failed delete, concurrency, retries) live in the core.
  */
 export interface ResourceHandler {

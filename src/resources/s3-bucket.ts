@@ -237,6 +237,24 @@ type VersionPage = { Versions?: { Key?: string | undefined; VersionId?: string |
 const entriesOf = (page: VersionPage): ObjectIdentifier[] => [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key, VersionId: v.VersionId }));
 
 /**
+ * Splits a page's entries from the one its markers name (a truncated page's last), which is kept back
+ * until the next page of its listing has been read: moto (5.2.5) answers a page whose `VersionIdMarker`
+ * names a deleted version with nothing, and the sweep would end short of the bucket, leaving a partial
+ * batch for a second one. S3 does not need it, and loses nothing by it: every batch stays full.
+ */
+function holdMarker(page: VersionPage & { IsTruncated?: boolean | undefined; NextKeyMarker?: string | undefined; NextVersionIdMarker?: string | undefined }): {
+  entries: ObjectIdentifier[];
+  marker?: ObjectIdentifier;
+} {
+  const entries = entriesOf(page);
+  if (!page.IsTruncated) return { entries };
+  const at = entries.findIndex((e) => e.Key === page.NextKeyMarker && e.VersionId === page.NextVersionIdMarker);
+  if (at < 0) return { entries };
+  const [marker] = entries.splice(at, 1);
+  return marker ? { entries, marker } : { entries };
+}
+
+/**
  * What the sweeps of one delete have deleted of what they found (versions and delete markers), said
  * through `ctx.progress`: the total grows while a listing is under way, and is final once it is done.
  */
@@ -307,11 +325,16 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new
     if (firstBatch) await firstBatch;
     while (deletes.pendingCount > 0 && !failure) await Promise.race(inFlight);
   };
-  /** Lists one key range page by page from its markers (all of the bucket when `Prefix` is undefined). */
-  const listFrom = async (Prefix: string | undefined, KeyMarker?: string, VersionIdMarker?: string): Promise<void> => {
+  /**
+   * Lists one key range page by page from its markers (all of the bucket when `Prefix` is undefined).
+   * `held` is the entry the markers name, kept back by the page before: it is deleted with this page.
+   */
+  const listFrom = async (Prefix: string | undefined, KeyMarker?: string, VersionIdMarker?: string, held?: ObjectIdentifier): Promise<void> => {
     while (!failure) {
       const page = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE, Prefix, KeyMarker, VersionIdMarker }));
-      await take(entriesOf(page));
+      const { entries, marker } = holdMarker(page);
+      await take(held ? [held, ...entries] : entries);
+      held = marker;
       if (!page.IsTruncated) return;
       ({ NextKeyMarker: KeyMarker, NextVersionIdMarker: VersionIdMarker } = page);
     }
@@ -319,7 +342,15 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new
 
   const first = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE }));
   const onePage = !first.IsTruncated;
-  await take(entriesOf(first));
+  const head = holdMarker(first);
+  await take(head.entries);
+  /** The first page's marker entry, handed to the one range that lists on from it (else taken at the end). */
+  let firstMarker = head.marker;
+  const handOver = (): ObjectIdentifier | undefined => {
+    const m = firstMarker;
+    firstMarker = undefined;
+    return m;
+  };
   if (first.IsTruncated && !failure) {
     const marker = { key: first.NextKeyMarker ?? '', version: first.NextVersionIdMarker };
     // The top-level prefixes (and the keys outside any), in pages of 1,000 prefixes.
@@ -336,15 +367,17 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new
     // A root-level key at the marker may have versions past the marker's: list that key on from there.
     const rootAtMarker = marker.key !== '' && !marker.key.includes('/');
     const ranges: (() => Promise<void>)[] = [];
-    if (rootAtMarker) ranges.push(() => listFrom(marker.key, marker.key, marker.version).then(undefined));
+    if (rootAtMarker) ranges.push(() => listFrom(marker.key, marker.key, marker.version, handOver()));
     for (const prefix of prefixes) {
-      if (marker.key.startsWith(prefix)) ranges.push(() => listFrom(prefix, marker.key, marker.version));
+      if (marker.key.startsWith(prefix)) ranges.push(() => listFrom(prefix, marker.key, marker.version, handOver()));
       else if (prefix > marker.key) ranges.push(() => listFrom(prefix));
       // else: every key of the prefix sorts before the marker, so the first page held them all
     }
     const limit = pLimit(LISTINGS_IN_FLIGHT);
     await Promise.all(ranges.map((r) => limit(r)));
   }
+  const unclaimed = handOver();
+  if (unclaimed && !failure) await take([unclaimed]);
   tally.listing = false;
   tally.say();
   if (pending.length && !failure) submit(pending);
