@@ -312,10 +312,13 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new
     inFlight.add(p);
     firstBatch ??= p;
   };
-  /** Takes a page's entries; sends every full batch; a listing waits while batches queue for a slot. */
-  const take = async (entries: ObjectIdentifier[]): Promise<void> => {
-    found += entries.length;
-    tally.listed(entries.length);
+  /**
+   * Takes a page's entries; sends every full batch; a listing waits while batches queue for a slot.
+   * `listed` is how many of them the page found (a marker kept back is counted by the page that listed it).
+   */
+  const take = async (entries: ObjectIdentifier[], listed = entries.length): Promise<void> => {
+    found += listed;
+    tally.listed(listed);
     pending.push(...entries);
     while (pending.length >= PAGE && !failure) {
       submit(pending.slice(0, PAGE));
@@ -333,7 +336,7 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new
     while (!failure) {
       const page = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE, Prefix, KeyMarker, VersionIdMarker }));
       const { entries, marker } = holdMarker(page);
-      await take(held ? [held, ...entries] : entries);
+      await take(held ? [held, ...entries] : entries, entries.length + (marker ? 1 : 0));
       held = marker;
       if (!page.IsTruncated) return;
       ({ NextKeyMarker: KeyMarker, NextVersionIdMarker: VersionIdMarker } = page);
@@ -343,7 +346,7 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new
   const first = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE }));
   const onePage = !first.IsTruncated;
   const head = holdMarker(first);
-  await take(head.entries);
+  await take(head.entries, head.entries.length + (head.marker ? 1 : 0));
   /** The first page's marker entry, handed to the one range that lists on from it (else taken at the end). */
   let firstMarker = head.marker;
   const handOver = (): ObjectIdentifier | undefined => {
@@ -377,7 +380,7 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new
     await Promise.all(ranges.map((r) => limit(r)));
   }
   const unclaimed = handOver();
-  if (unclaimed && !failure) await take([unclaimed]);
+  if (unclaimed && !failure) await take([unclaimed], 0);
   tally.listing = false;
   tally.say();
   if (pending.length && !failure) submit(pending);
