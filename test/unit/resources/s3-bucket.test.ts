@@ -729,6 +729,38 @@ describe('s3:bucket', () => {
       expect(peak).toBeLessThanOrEqual(4);
     });
 
+    it('holds a bounded number of listed entries not yet deleted, whatever the size of the bucket (memory flat in the number of objects)', async () => {
+      const outstandingPeak = async (perPrefix: number): Promise<number> => {
+        s3.reset();
+        s3.on(ListMultipartUploadsCommand).resolves({ IsTruncated: false });
+        const bucket = fakeBucket(['a/', 'b/', 'c/', 'd/', 'e/', 'f/', 'g/', 'h/', 'i/', 'j/'].flatMap((p) => keysOf(perPrefix, p)), {
+          onDelete: async () => {
+            for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+          },
+        });
+        let peak = 0;
+        let listed = 0;
+        // The fake bucket's listing, counting what the sweep holds: listed so far and not yet sent in a DeleteObjects.
+        s3.on(ListObjectVersionsCommand).callsFake((input: { Prefix?: string; KeyMarker?: string; Delimiter?: string; MaxKeys?: number }) => {
+          const after = [...bucket.live].sort().filter((k) => (input.KeyMarker === undefined || k > input.KeyMarker) && (input.Prefix === undefined || k.startsWith(input.Prefix)));
+          if (input.Delimiter) return { CommonPrefixes: [...new Set(after.map((k) => k.slice(0, 2)))].map((Prefix) => ({ Prefix })), IsTruncated: false };
+          const shown = after.slice(0, input.MaxKeys ?? 1000);
+          listed += shown.length;
+          peak = Math.max(peak, listed - deletedKeys().length);
+          const more = after.length > shown.length;
+          return { Versions: shown.map((Key) => ({ Key, VersionId: `v-${Key}` })), IsTruncated: more, ...(more ? { NextKeyMarker: shown.at(-1), NextVersionIdMarker: `v-${shown.at(-1)}` } : {}) };
+        });
+        await handler.delete(planned(), ctx(), recordingSteps());
+        expect(bucket.live.size).toBe(0);
+        return peak;
+      };
+      const small = await outstandingPeak(2_000);
+      const large = await outstandingPeak(8_000);
+      // At most a page for each of the 8 listings, 4 batches in flight and 2 filling: 14,000, for 20,000 or 80,000 entries (9,000 here).
+      expect(large).toBeLessThanOrEqual(14_000);
+      expect(large).toBeLessThanOrEqual(small + 1_000);
+    });
+
     it('fails on a per-key error, naming the count and the first error, and keeps the bucket', async () => {
       s3.on(ListObjectVersionsCommand).resolvesOnce({ Versions: versions(0, 3), IsTruncated: false }).resolves({ IsTruncated: false });
       s3.on(DeleteObjectsCommand).resolves({
