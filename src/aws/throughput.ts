@@ -91,7 +91,9 @@ export class StartGate {
   private started = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly perTurn: number = STARTS_PER_TURN) {}
+  constructor(private readonly perTurn: number = STARTS_PER_TURN) {
+    if (!Number.isInteger(perTurn) || perTurn < 1) throw new RangeError(`a start gate lets at least 1 caller through a turn, not ${perTurn}`);
+  }
 
   /** Resolves when the caller may start. */
   pass(): Promise<void> {

@@ -306,7 +306,14 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new
       done: `deleted ${batch.length} object versions and delete markers`,
       recheck: batches++ % RECHECK_EVERY === 0,
     };
-    const p: Promise<void> = deletes(() => (failure ? undefined : steps.run(step, () => deleteBatch(client, Bucket, batch)).then(() => tally.removed(batch.length))))
+    // No batch is sent before the first has re-checked the tags (it never rejects: a failure is recorded).
+    const before = firstBatch;
+    const p: Promise<void> = deletes(async () => {
+      await before;
+      if (failure) return;
+      await steps.run(step, () => deleteBatch(client, Bucket, batch));
+      tally.removed(batch.length);
+    })
       .catch((err: unknown) => void (failure ??= { err }))
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
@@ -324,24 +331,34 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new
       submit(pending.slice(0, PAGE));
       pending = pending.slice(PAGE);
     }
-    // The first batch re-checks the tags: nothing more is listed until it has said they still match.
+    // The first batch re-checks the tags: once it is sent, nothing more is listed until it has said they still match.
     if (firstBatch) await firstBatch;
     while (deletes.pendingCount > 0 && !failure) await Promise.race(inFlight);
   };
   /**
    * Lists one key range page by page from its markers (all of the bucket when `Prefix` is undefined).
    * `held` is the entry the markers name, kept back by the page before: it is deleted with this page.
+   * With `onlyKey`, the range is that one key's versions (`Prefix` is the key, which other keys may
+   * start with): others are left to the ranges that cover them, and the listing stops at the first.
    */
-  const listFrom = async (Prefix: string | undefined, KeyMarker?: string, VersionIdMarker?: string, held?: ObjectIdentifier): Promise<void> => {
+  const listFrom = async (Prefix: string | undefined, KeyMarker?: string, VersionIdMarker?: string, held?: ObjectIdentifier, onlyKey?: string): Promise<void> => {
     while (!failure) {
       const page = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE, Prefix, KeyMarker, VersionIdMarker }));
-      const { entries, marker } = holdMarker(page);
+      let { entries, marker } = holdMarker(page);
+      let more = page.IsTruncated === true;
+      if (onlyKey !== undefined && (entries.some((e) => e.Key !== onlyKey) || (marker && marker.Key !== onlyKey))) {
+        entries = entries.filter((e) => e.Key === onlyKey);
+        marker = undefined; // keys sort in order: the page's last entry is past the key
+        more = false;
+      }
       await take(held ? [held, ...entries] : entries, entries.length + (marker ? 1 : 0));
       held = marker;
-      if (!page.IsTruncated) return;
+      if (!more) return;
       ({ NextKeyMarker: KeyMarker, NextVersionIdMarker: VersionIdMarker } = page);
     }
   };
+  /** A listing that fails ends the sweep once what is in flight has settled; the others stop at their next page. */
+  const failing = (err: unknown): void => void (failure ??= { err });
 
   const first = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE }));
   const onePage = !first.IsTruncated;
@@ -354,33 +371,38 @@ async function sweep(client: S3Client, Bucket: string, steps: Steps, tally = new
     firstMarker = undefined;
     return m;
   };
-  if (first.IsTruncated && !failure) {
-    const marker = { key: first.NextKeyMarker ?? '', version: first.NextVersionIdMarker };
-    // The top-level prefixes (and the keys outside any), in pages of 1,000 prefixes.
-    const prefixes = new Set<string>(); // a page boundary at a prefix may name it twice
-    let KeyMarker: string | undefined;
-    for (;;) {
-      const page = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE, Delimiter: '/', KeyMarker }));
-      // Keys outside any prefix that the first page did not already hold.
-      await take(entriesOf(page).filter((e) => (e.Key ?? '') > marker.key));
-      for (const c of page.CommonPrefixes ?? []) if (c.Prefix) prefixes.add(c.Prefix);
-      if (!page.IsTruncated || !page.NextKeyMarker) break;
-      KeyMarker = page.NextKeyMarker;
+  // Past the first page, batches may be in flight: a listing that fails is thrown once they have settled.
+  try {
+    if (first.IsTruncated && !failure) {
+      const marker = { key: first.NextKeyMarker ?? '', version: first.NextVersionIdMarker };
+      // The top-level prefixes (and the keys outside any), in pages of 1,000 prefixes.
+      const prefixes = new Set<string>(); // a page boundary at a prefix may name it twice
+      let KeyMarker: string | undefined;
+      for (;;) {
+        const page = await client.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: PAGE, Delimiter: '/', KeyMarker }));
+        // Keys outside any prefix that the first page did not already hold.
+        await take(entriesOf(page).filter((e) => (e.Key ?? '') > marker.key));
+        for (const c of page.CommonPrefixes ?? []) if (c.Prefix) prefixes.add(c.Prefix);
+        if (!page.IsTruncated || !page.NextKeyMarker) break;
+        KeyMarker = page.NextKeyMarker;
+      }
+      // A root-level key at the marker may have versions past the marker's: list that key on from there.
+      const rootAtMarker = marker.key !== '' && !marker.key.includes('/');
+      const ranges: (() => Promise<void>)[] = [];
+      if (rootAtMarker) ranges.push(() => listFrom(marker.key, marker.key, marker.version, handOver(), marker.key));
+      for (const prefix of prefixes) {
+        if (marker.key.startsWith(prefix)) ranges.push(() => listFrom(prefix, marker.key, marker.version, handOver()));
+        else if (prefix > marker.key) ranges.push(() => listFrom(prefix));
+        // else: every key of the prefix sorts before the marker, so the first page held them all
+      }
+      const limit = pLimit(LISTINGS_IN_FLIGHT);
+      await Promise.all(ranges.map((r) => limit(r).catch(failing)));
     }
-    // A root-level key at the marker may have versions past the marker's: list that key on from there.
-    const rootAtMarker = marker.key !== '' && !marker.key.includes('/');
-    const ranges: (() => Promise<void>)[] = [];
-    if (rootAtMarker) ranges.push(() => listFrom(marker.key, marker.key, marker.version, handOver()));
-    for (const prefix of prefixes) {
-      if (marker.key.startsWith(prefix)) ranges.push(() => listFrom(prefix, marker.key, marker.version, handOver()));
-      else if (prefix > marker.key) ranges.push(() => listFrom(prefix));
-      // else: every key of the prefix sorts before the marker, so the first page held them all
-    }
-    const limit = pLimit(LISTINGS_IN_FLIGHT);
-    await Promise.all(ranges.map((r) => limit(r)));
+    const unclaimed = handOver();
+    if (unclaimed && !failure) await take([unclaimed], 0);
+  } catch (err) {
+    failing(err);
   }
-  const unclaimed = handOver();
-  if (unclaimed && !failure) await take([unclaimed], 0);
   tally.listing = false;
   tally.say();
   if (pending.length && !failure) submit(pending);

@@ -38,6 +38,11 @@ describe('StartGate', () => {
     expect(passed).toBe(true);
   });
 
+  it('refuses a group of fewer than one (it would never let anyone through)', () => {
+    expect(() => new StartGate(0)).toThrow(RangeError);
+    expect(() => new StartGate(1.5)).toThrow(RangeError);
+  });
+
   it("goes on under a test's fake timers (it takes node:timers' own setImmediate)", async () => {
     vi.useFakeTimers({ toFake: ['setImmediate', 'setTimeout'] });
     const gate = new StartGate(1);

@@ -623,6 +623,65 @@ describe('s3:bucket', () => {
       ]);
     });
 
+    it('lists the root key at the first page\'s marker on from its version alone: keys it is the start of (foo-1, foo/…) are listed once, by their own ranges', async () => {
+      // As S3 orders them: key by key, a key's versions newest first; markers name the page's last entry.
+      const entries = [
+        ...keysOf(990, 'a').map((Key) => ({ Key, VersionId: 'v0' })),
+        ...Array.from({ length: 30 }, (_, i) => ({ Key: 'foo', VersionId: `v${String(29 - i).padStart(2, '0')}` })),
+        ...Array.from({ length: 50 }, (_, i) => ({ Key: `foo-${String(i).padStart(2, '0')}`, VersionId: 'v0' })),
+        ...Array.from({ length: 50 }, (_, i) => ({ Key: `foo/${String(i).padStart(2, '0')}`, VersionId: 'v0' })),
+      ];
+      const id = (e: { Key?: string | undefined; VersionId?: string | undefined }) => `${e.Key}@${e.VersionId}`;
+      let live = [...entries];
+      s3.on(ListObjectVersionsCommand).callsFake((input: { Prefix?: string; KeyMarker?: string; VersionIdMarker?: string; Delimiter?: string; MaxKeys?: number }) => {
+        let from = 0;
+        if (input.KeyMarker !== undefined) {
+          const at = input.VersionIdMarker !== undefined ? live.findIndex((e) => e.Key === input.KeyMarker && e.VersionId === input.VersionIdMarker) : -1;
+          from = at >= 0 ? at + 1 : live.findIndex((e) => e.Key > (input.KeyMarker as string));
+          if (from < 0) from = live.length;
+        }
+        const inRange = live.slice(from).filter((e) => e.Key.startsWith(input.Prefix ?? ''));
+        if (input.Delimiter) {
+          const roots = inRange.filter((e) => !e.Key.includes('/'));
+          const prefixes = [...new Set(inRange.filter((e) => e.Key.includes('/')).map((e) => e.Key.slice(0, e.Key.indexOf('/') + 1)))];
+          return { Versions: roots, CommonPrefixes: prefixes.map((Prefix) => ({ Prefix })), IsTruncated: false };
+        }
+        const shown = inRange.slice(0, input.MaxKeys ?? 1000);
+        const more = inRange.length > shown.length;
+        const last = shown.at(-1);
+        return { Versions: shown, IsTruncated: more, ...(more && last ? { NextKeyMarker: last.Key, NextVersionIdMarker: last.VersionId } : {}) };
+      });
+      s3.on(DeleteObjectsCommand).callsFake((input: DeleteObjectsCommandInput) => {
+        const gone = new Set((input.Delete?.Objects ?? []).map(id));
+        live = live.filter((e) => !gone.has(id(e)));
+        return {};
+      });
+      await handler.delete(planned(), ctx(), recordingSteps());
+      const sent = deletedKeys().map(id);
+      expect(new Set(sent).size).toBe(entries.length);
+      expect(sent).toHaveLength(entries.length);
+      expect(live).toEqual([]);
+      // The first page ends inside foo's versions: foo is listed on from there, for foo alone.
+      expect(s3).toHaveReceivedCommandWith(ListObjectVersionsCommand, { Prefix: 'foo', KeyMarker: 'foo', VersionIdMarker: 'v20' });
+    });
+
+    it('a listing that fails ends the sweep once the batches in flight have settled: nothing more is sent after the delete has failed', async () => {
+      const bucket = fakeBucket(['a/', 'b/', 'c/', 'd/'].flatMap((p) => keysOf(3000, p)), {
+        onList: (n) => {
+          if (n === 5) throw awsError('InternalError', 'We encountered an internal error', 500);
+        },
+      });
+      const err = await handler.delete(planned(), ctx(), recordingSteps()).then(() => undefined, (e: unknown) => e as Error);
+      expect(err?.message).toMatch(/internal error/);
+      const sentWhenFailed = s3.commandCalls(DeleteObjectsCommand).length;
+      const listedWhenFailed = s3.commandCalls(ListObjectVersionsCommand).length;
+      for (let i = 0; i < 30; i++) await new Promise((r) => setImmediate(r));
+      expect(s3.commandCalls(DeleteObjectsCommand).length).toBe(sentWhenFailed);
+      expect(s3.commandCalls(ListObjectVersionsCommand).length).toBe(listedWhenFailed);
+      expect(s3).not.toHaveReceivedCommand(DeleteBucketCommand);
+      expect(bucket.live.size).toBeGreaterThan(0);
+    });
+
     it('a marker no range lists on from (its prefix emptied by someone else meanwhile) is still deleted in the same sweep', async () => {
       const bucket = fakeBucket(keysOf(1500, 'a/'), {
         onList: (n) => {
@@ -776,15 +835,38 @@ describe('s3:bucket', () => {
       expect(steps.log.map((s) => s.name)).toEqual(['delete-objects']);
     });
 
-    it('a stop at the first batch sends no DeleteObjects, lists no further, and keeps the bucket', async () => {
-      s3.on(ListObjectVersionsCommand)
-        .resolvesOnce({ Versions: versions(0, 1000), IsTruncated: true, NextKeyMarker: 'm', NextVersionIdMarker: 'v' })
-        .resolves({ Versions: versions(1000, 10), IsTruncated: false });
+    it('a stop at the first batch sends no DeleteObjects, lists no further than the page that filled it, and keeps the bucket', async () => {
+      fakeBucket([...keysOf(1500, 'a/'), ...keysOf(3000, 'b/')]);
       const err = await handler.delete(planned(), ctx(), recordingSteps({ stopAt: 'delete-objects' })).then(() => undefined, (e: unknown) => e as Error);
       expect(err?.name).toBe('TagsChanged');
       expect(s3).not.toHaveReceivedCommand(DeleteObjectsCommand);
       expect(s3).not.toHaveReceivedCommand(DeleteBucketCommand);
-      expect(s3).toHaveReceivedCommandTimes(ListObjectVersionsCommand, 1);
+      // The first page (999 taken, its marker kept back), the prefixes, then the first page of each range: a/ fills the first batch.
+      expect(s3.commandCalls(ListObjectVersionsCommand).length).toBeLessThanOrEqual(4);
+    });
+
+    it('sends no other batch before the first has re-checked the tags, however long that takes', async () => {
+      fakeBucket(['a/', 'b/', 'c/', 'd/', 'e/', 'f/', 'g/', 'h/', 'i/', 'j/'].flatMap((p) => keysOf(1500, p)));
+      let firstDone = false;
+      let earlyStarts = 0;
+      let runs = 0;
+      const steps = {
+        async run<T>(step: { name: string }, body: () => Promise<T>): Promise<T> {
+          if (step.name !== 'delete-objects') return body();
+          if (runs++ === 0) {
+            // A slow re-check: many turns of the event loop, while the listings go on.
+            for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+            const out = await body();
+            firstDone = true;
+            return out;
+          }
+          if (!firstDone) earlyStarts++;
+          return body();
+        },
+      };
+      await handler.delete(planned(), ctx(), steps);
+      expect(runs).toBe(15);
+      expect(earlyStarts).toBe(0);
     });
 
     it('a stop at the abort sends no abort and nothing after it', async () => {
